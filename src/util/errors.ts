@@ -1,0 +1,83 @@
+// Typed errors with libvirt-like codes. Every layer throws these; transports map
+// them once (HTTP status in the daemon, message + exit code in the CLI).
+
+export type ErrorCode =
+  | 'internal-error'
+  | 'no-support'
+  | 'invalid-arg'
+  | 'xml-error'
+  | 'config-unsupported'
+  | 'no-domain'
+  | 'dom-exist'
+  | 'operation-invalid'
+  | 'operation-failed'
+  | 'operation-denied'
+  | 'operation-timeout'
+  | 'operation-unsupported'
+  | 'system-error'
+  | 'no-connect'
+  | 'auth-failed'
+  | 'hook-failed'
+  | 'agent-unresponsive'
+  | 'no-storage-pool'
+  | 'no-storage-vol'
+  | 'no-network'
+  | 'no-nodedev';
+
+// libvirt's virErrorNumber for each code, so the libvirt wire protocol (later)
+// and scripts that know libvirt's numbers see the same values.
+export const LIBVIRT_ERROR_NUMBER: Record<ErrorCode, number> = {
+  'internal-error': 1,
+  'no-support': 3,
+  'no-connect': 5,
+  'invalid-arg': 8,
+  'operation-failed': 9,
+  'xml-error': 27,
+  'operation-invalid': 55,
+  'no-domain': 42,
+  'dom-exist': 52,
+  'operation-denied': 6,
+  'operation-timeout': 68,
+  'operation-unsupported': 84,
+  'config-unsupported': 67,
+  'system-error': 38,
+  'auth-failed': 45,
+  'hook-failed': 70,
+  'agent-unresponsive': 86,
+  'no-storage-pool': 49,
+  'no-storage-vol': 50,
+  'no-network': 43,
+  'no-nodedev': 53,
+};
+
+export class TsvirtError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'TsvirtError';
+  }
+}
+
+/** Error in an XML document; `line` is 1-based when known. */
+export class XmlError extends TsvirtError {
+  readonly line?: number;
+  constructor(message: string, line?: number) {
+    super('xml-error', line !== undefined ? `${message} (line ${line})` : message);
+    this.line = line;
+  }
+}
+
+export function isTsvirtError(e: unknown): e is TsvirtError {
+  return e instanceof TsvirtError;
+}
+
+/** Wraps anything thrown into a TsvirtError, keeping typed ones as they are. */
+export function toTsvirtError(e: unknown): TsvirtError {
+  if (e instanceof TsvirtError) return e;
+  if (e instanceof Error) {
+    const errno = (e as NodeJS.ErrnoException).code;
+    return new TsvirtError(errno ? 'system-error' : 'internal-error', e.message, { cause: e });
+  }
+  return new TsvirtError('internal-error', String(e));
+}

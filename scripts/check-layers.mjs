@@ -14,8 +14,8 @@ const allowed = {
   network: ['util', 'conf', 'host'],
   protocol: ['util', 'conf'],
   daemon: ['util', 'conf', 'host', 'qemu', 'storage', 'network', 'protocol'],
-  client: ['protocol', 'util'],
-  cli: ['client', 'protocol', 'conf', 'util'],
+  client: ['protocol'],
+  cli: ['client', 'protocol', 'conf'],
   web: ['client', 'protocol'],
 };
 // protocol may use only plain types of conf: `import type` is checked below.

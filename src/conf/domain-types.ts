@@ -70,6 +70,8 @@ export interface Controller extends DeviceCommon {
   vectors?: number;
   /** PCI controllers: <target chassis= port=/> */
   target?: { chassis?: number; port?: number; busNr?: number };
+  /** PCI controllers: <model name='pcie-root-port'/> (the QEMU device name libvirt records) */
+  modelName?: string;
 }
 
 export interface NetInterface extends DeviceCommon {

@@ -43,4 +43,9 @@ export interface ArgvContext {
   vncPorts?: number[];
   /** host tap file descriptors per interface index, as passed to the QEMU process (issue 5) */
   tapFds?: Record<number, number>;
+  /**
+   * Host paths of <disk type='volume'> sources, by index in dom.devices.disks, resolved by the
+   * storage driver before the argv is built (the argv builder does no I/O).
+   */
+  resolvedDiskPaths?: Record<number, string>;
 }

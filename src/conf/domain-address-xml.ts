@@ -1,0 +1,138 @@
+// Device addresses and the per-device info block libvirt writes after a
+// device's own children: <boot order/>, <alias name/>, <address .../>.
+import type { BootOrder, DeviceAddress, DeviceCommon, PciAddress } from './domain-types.js';
+import type { XmlElement } from '../util/xml-reader.js';
+import { el, hex, type XmlNode } from '../util/xml-writer.js';
+
+export interface FormatOptions {
+  /** write live-only data (id, aliases, pty paths, ports) when present; the default */
+  live?: boolean;
+  /** leave out live-only data (what `virsh dumpxml --inactive` shows) */
+  inactive?: boolean;
+  /** write secrets such as the VNC password (default true) */
+  secure?: boolean;
+}
+
+export const ADDRESS_TYPES = ['pci', 'drive', 'virtio-serial', 'usb', 'isa'] as const;
+
+/** Parses a PCI address element (also used for hostdev sources, where type= is optional). */
+export function parsePciAddress(x: XmlElement): PciAddress {
+  const addr: PciAddress = {
+    type: 'pci',
+    domain: x.intAttr('domain', { min: 0, max: 0xffff }) ?? 0,
+    bus: x.reqIntAttr('bus', { min: 0, max: 0xff }),
+    slot: x.reqIntAttr('slot', { min: 0, max: 0x1f }),
+    function: x.intAttr('function', { min: 0, max: 7 }) ?? 0,
+  };
+  const mf = x.boolAttr('multifunction');
+  if (mf !== undefined) addr.multifunction = mf;
+  return addr;
+}
+
+export function parseAddress(x: XmlElement): DeviceAddress {
+  const type = x.reqEnumAttr('type', ADDRESS_TYPES);
+  const int = (n: string) => x.intAttr(n, { min: 0 }) ?? 0;
+  switch (type) {
+    case 'pci':
+      return parsePciAddress(x);
+    case 'drive':
+      return { type, controller: int('controller'), bus: int('bus'), target: int('target'), unit: int('unit') };
+    case 'virtio-serial':
+      return { type, controller: int('controller'), bus: int('bus'), port: int('port') };
+    case 'usb':
+      return { type, bus: int('bus'), port: x.reqAttr('port') };
+    case 'isa': {
+      const a: DeviceAddress = { type };
+      const iobase = x.intAttr('iobase', { min: 0 });
+      const irq = x.intAttr('irq', { min: 0 });
+      if (iobase !== undefined) a.iobase = iobase;
+      if (irq !== undefined) a.irq = irq;
+      return a;
+    }
+  }
+}
+
+/** PCI address attributes in libvirt's hex form. */
+export function pciAddressAttrs(a: PciAddress, withType: boolean): Record<string, string | undefined> {
+  return {
+    type: withType ? 'pci' : undefined,
+    domain: hex(a.domain, 4),
+    bus: hex(a.bus, 2),
+    slot: hex(a.slot, 2),
+    function: hex(a.function, 1),
+    multifunction: a.multifunction === undefined ? undefined : a.multifunction ? 'on' : 'off',
+  };
+}
+
+export function formatAddress(a: DeviceAddress): XmlNode {
+  switch (a.type) {
+    case 'pci':
+      return el('address', pciAddressAttrs(a, true));
+    case 'drive':
+      return el('address', { type: a.type, controller: a.controller, bus: a.bus, target: a.target, unit: a.unit });
+    case 'virtio-serial':
+      return el('address', { type: a.type, controller: a.controller, bus: a.bus, port: a.port });
+    case 'usb':
+      return el('address', { type: a.type, bus: a.bus, port: a.port });
+    case 'isa':
+      return el('address', { type: a.type, iobase: hex(a.iobase), irq: hex(a.irq) });
+  }
+}
+
+/** Reads <boot>, <alias> and <address> of a device into `dev`. */
+export function parseDeviceInfo(x: XmlElement, dev: DeviceCommon & { boot?: BootOrder }, allowBoot = false): void {
+  if (allowBoot) {
+    const b = x.child('boot');
+    if (b) dev.boot = { order: b.reqIntAttr('order', { min: 1 }) };
+  }
+  const alias = x.child('alias');
+  if (alias) dev.alias = alias.reqAttr('name');
+  const addr = x.child('address');
+  if (addr) dev.address = parseAddress(addr);
+}
+
+/** Writes <boot>, <alias> (unless inactive) and <address>, in libvirt's order. */
+export function formatDeviceInfo(dev: DeviceCommon & { boot?: BootOrder }, opts: FormatOptions): XmlNode[] {
+  const out: XmlNode[] = [];
+  if (dev.boot) out.push(el('boot', { order: dev.boot.order }));
+  if (dev.alias && !opts.inactive) out.push(el('alias', { name: dev.alias }));
+  if (dev.address) out.push(formatAddress(dev.address));
+  return out;
+}
+
+export function sameAddress(a: DeviceAddress, b: DeviceAddress): boolean {
+  if (a.type !== b.type) return false;
+  switch (a.type) {
+    case 'pci': {
+      const p = b as PciAddress;
+      return a.domain === p.domain && a.bus === p.bus && a.slot === p.slot && a.function === p.function;
+    }
+    case 'drive': {
+      const d = b as typeof a;
+      return a.controller === d.controller && a.bus === d.bus && a.target === d.target && a.unit === d.unit;
+    }
+    case 'virtio-serial': {
+      const v = b as typeof a;
+      return a.controller === v.controller && a.bus === v.bus && a.port === v.port;
+    }
+    case 'usb':
+      return a.bus === (b as typeof a).bus && a.port === (b as typeof a).port;
+    case 'isa':
+      return a.iobase === (b as typeof a).iobase && a.irq === (b as typeof a).irq;
+  }
+}
+
+export function describeAddress(a: DeviceAddress): string {
+  switch (a.type) {
+    case 'pci':
+      return `PCI ${a.domain.toString(16).padStart(4, '0')}:${a.bus.toString(16).padStart(2, '0')}:${a.slot.toString(16).padStart(2, '0')}.${a.function}`;
+    case 'drive':
+      return `drive ${a.controller}:${a.bus}:${a.target}:${a.unit}`;
+    case 'virtio-serial':
+      return `virtio-serial ${a.controller}:${a.bus}:${a.port}`;
+    case 'usb':
+      return `USB ${a.bus}:${a.port}`;
+    case 'isa':
+      return `ISA iobase ${a.iobase ?? '-'} irq ${a.irq ?? '-'}`;
+  }
+}

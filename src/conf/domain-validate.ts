@@ -1,0 +1,125 @@
+// Semantic checks after parse (+ defaults). Limits chosen as sane absurd-value guards:
+// memory 1 KiB .. 16 TiB (QEMU/x86 hosts here are far below), vCPUs 1 .. 4096 (libvirt's
+// QEMU maximum for q35 is 4096 with recent QEMU; i440fx allows 255 and QEMU reports it).
+import type { Domain } from './domain-types.js';
+import { TsvirtError } from '../util/errors.js';
+import { isMulticastMac, parseMac } from '../util/mac.js';
+import { formatKiB } from '../util/units.js';
+import { checkAddressConflicts, isQ35 } from './domain-addresses.js';
+
+export const MAX_MEMORY_KIB = 16 * 1024 ** 3; // 16 TiB
+export const MAX_VCPUS = 4096;
+export const MAX_NAME_LENGTH = 255;
+
+const xmlErr = (m: string) => new TsvirtError('xml-error', m);
+const unsupported = (m: string) => new TsvirtError('config-unsupported', m);
+
+/** Checks a domain definition; throws TsvirtError ('xml-error' or 'config-unsupported'). */
+export function validateDomain(dom: Domain): void {
+  validateName(dom.name);
+  if (dom.memory <= 0) throw xmlErr('memory size must be greater than 0');
+  if (dom.memory > MAX_MEMORY_KIB) throw unsupported(`memory size ${formatKiB(dom.memory)} exceeds the maximum of ${formatKiB(MAX_MEMORY_KIB)}`);
+  if (dom.currentMemory !== undefined) {
+    if (dom.currentMemory <= 0) throw xmlErr('currentMemory must be greater than 0');
+    if (dom.currentMemory > dom.memory) throw xmlErr(`currentMemory (${dom.currentMemory} KiB) must not exceed memory (${dom.memory} KiB)`);
+  }
+  if (dom.maxMemory && dom.maxMemory.size < dom.memory) throw xmlErr('maxMemory must not be smaller than memory');
+  const v = dom.vcpu;
+  if (v.count < 1) throw xmlErr('vcpu count must be at least 1');
+  if (v.count > MAX_VCPUS) throw unsupported(`vcpu count ${v.count} exceeds the maximum of ${MAX_VCPUS}`);
+  if (v.current !== undefined && (v.current < 1 || v.current > v.count)) throw xmlErr(`current vcpus (${v.current}) must be between 1 and the vcpu count (${v.count})`);
+  const topo = dom.cpu?.topology;
+  if (topo && topo.sockets * (topo.dies ?? 1) * topo.cores * topo.threads !== v.count) {
+    throw xmlErr(`CPU topology ${topo.sockets}x${topo.dies ?? 1}x${topo.cores}x${topo.threads} does not match the vcpu count ${v.count}`);
+  }
+  if (dom.cpu?.mode === 'custom' && !dom.cpu.model && dom.cpu.features.length > 0) throw xmlErr('CPU features need a CPU model in custom mode');
+  if (dom.os.arch !== undefined && !['x86_64', 'i686'].includes(dom.os.arch)) throw unsupported(`architecture '${dom.os.arch}' is not supported`);
+  if ((dom.os.initrd !== undefined || dom.os.cmdline !== undefined) && dom.os.kernel === undefined) {
+    throw xmlErr('<initrd> and <cmdline> need a <kernel> in <os>');
+  }
+  validateDevices(dom);
+  checkAddressConflicts(dom);
+}
+
+export function validateName(name: string): void {
+  if (name === '') throw xmlErr('domain name must not be empty');
+  if (name.includes('/')) throw xmlErr(`domain name '${name}' must not contain '/'`);
+  if (name.length > MAX_NAME_LENGTH) throw xmlErr(`domain name is longer than ${MAX_NAME_LENGTH} characters`);
+  if (name.startsWith('.')) throw xmlErr(`domain name '${name}' must not start with '.'`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(name)) throw xmlErr('domain name must not contain control characters');
+  if (name.trim() !== name) throw xmlErr(`domain name '${name}' must not start or end with whitespace`);
+}
+
+function validateDevices(dom: Domain): void {
+  const d = dom.devices;
+  const q35 = isQ35(dom);
+  const targets = new Set<string>();
+  for (const disk of d.disks) {
+    const t = disk.target.dev;
+    if (targets.has(t)) throw xmlErr(`target '${t}' duplicated for disk sources`);
+    targets.add(t);
+    if (disk.type === 'file' && disk.source && disk.source.file === undefined) throw xmlErr(`disk '${t}': <source> of a file disk needs file=`);
+    if (disk.type === 'block' && disk.source && disk.source.dev === undefined) throw xmlErr(`disk '${t}': <source> of a block disk needs dev=`);
+    if (disk.type === 'volume' && disk.source && (disk.source.pool === undefined || disk.source.volume === undefined)) {
+      throw xmlErr(`disk '${t}': <source> of a volume disk needs pool= and volume=`);
+    }
+    if (disk.device === 'disk' && disk.type !== 'volume' && !disk.source) throw xmlErr(`disk '${t}' has no <source>`);
+    if (disk.target.bus === 'ide' && q35) throw unsupported(`disk '${t}': IDE is not available on a q35 machine; use bus 'sata'`);
+    if (disk.device === 'floppy' && disk.target.bus && disk.target.bus !== 'fdc') throw unsupported(`floppy '${t}' must use bus 'fdc'`);
+    if (disk.target.bus === 'virtio' && disk.device === 'cdrom') throw unsupported(`disk '${t}': a cdrom cannot use bus 'virtio'`);
+    if (disk.address && disk.target.bus) {
+      const wantsDrive = ['ide', 'sata', 'scsi', 'fdc'].includes(disk.target.bus);
+      const type = disk.address.type;
+      if (wantsDrive ? type !== 'drive' : disk.target.bus === 'virtio' ? type !== 'pci' : type !== 'usb') {
+        throw xmlErr(`disk '${t}': address type '${type}' does not fit bus '${disk.target.bus}'`);
+      }
+    }
+  }
+  const macs = new Set<string>();
+  for (const nic of d.interfaces) {
+    if (nic.mac === '') continue; // filled in by defaults
+    const mac = parseMac(nic.mac);
+    if (!mac) throw xmlErr(`invalid MAC address '${nic.mac}'`);
+    if (isMulticastMac(mac)) throw xmlErr(`MAC address '${nic.mac}' is a multicast address and cannot be used by a NIC`);
+    if (macs.has(mac)) throw xmlErr(`MAC address '${mac}' is used by more than one interface`);
+    macs.add(mac);
+    if (nic.type === 'network' && !nic.source?.network) throw xmlErr(`interface ${mac}: type 'network' needs <source network=.../>`);
+    if (nic.type === 'bridge' && !nic.source?.bridge) throw xmlErr(`interface ${mac}: type 'bridge' needs <source bridge=.../>`);
+  }
+  const bootDevices = [...d.disks, ...d.interfaces, ...d.hostdevs].filter((x) => x.boot);
+  if (bootDevices.length > 0 && dom.os.boot.length > 0) {
+    throw unsupported('per-device boot elements cannot be used together with os/boot elements');
+  }
+  const orders = new Set<number>();
+  for (const x of bootDevices) {
+    if (orders.has(x.boot!.order)) throw xmlErr(`boot order ${x.boot!.order} is used by more than one device`);
+    orders.add(x.boot!.order);
+  }
+  for (const h of d.hostdevs) {
+    if (!h.source?.address) throw xmlErr('hostdev needs a PCI source address');
+  }
+  const ctrls = new Set<string>();
+  for (const c of d.controllers) {
+    const key = `${c.type}:${c.index}`;
+    if (ctrls.has(key)) throw xmlErr(`controller type '${c.type}' index ${c.index} is defined more than once`);
+    ctrls.add(key);
+    if (c.type === 'ide' && q35) throw unsupported('IDE controllers are not available on a q35 machine');
+    if (c.type === 'pci' && c.index === 0 && c.model && c.model !== (q35 ? 'pcie-root' : 'pci-root')) {
+      throw unsupported(`PCI controller 0 must be '${q35 ? 'pcie-root' : 'pci-root'}' on this machine, not '${c.model}'`);
+    }
+  }
+  for (const [kind, list] of [['serial', d.serials], ['console', d.consoles], ['channel', d.channels]] as const) {
+    for (const c of list) {
+      if ((c.type === 'unix' || c.type === 'file') && kind !== 'channel' && !c.source?.path) throw xmlErr(`${kind} of type '${c.type}' needs <source path=.../>`);
+      if (c.type === 'file' && !c.source?.path) throw xmlErr(`${kind} of type 'file' needs <source path=.../>`);
+    }
+  }
+  for (const c of d.channels) {
+    if (c.target?.type === 'virtio' && !c.target.name) throw xmlErr("channel with target type 'virtio' needs a target name");
+  }
+  for (const g of d.graphics) {
+    if (g.port !== undefined && g.port !== -1 && g.port < 5900 && g.autoport !== true) throw xmlErr(`VNC port ${g.port} is below 5900`);
+  }
+  if (d.videos.filter((v) => v.model.primary).length > 1) throw xmlErr('only one video device can be primary');
+}

@@ -1,0 +1,331 @@
+// <domain> XML: parseDomainXml (parse only: no defaults) and formatDomainXml
+// (libvirt's element order and layout). Devices live in domain-devices-xml.ts and
+// domain-chardev-xml.ts.
+import type { Domain, DomainClock, DomainCpu, DomainDevices, DomainOs, LifecycleAction } from './domain-types.js';
+import { parseXmlDocument, type XmlElement } from '../util/xml-reader.js';
+import { el, raw, renderXml, textEl, flagEl, onOff, type XmlChild, type XmlNode } from '../util/xml-writer.js';
+import { parseSizeKiB } from '../util/units.js';
+import { generateUuid, parseUuid } from '../util/uuid.js';
+import { isTsvirtError } from '../util/errors.js';
+import type { FormatOptions } from './domain-address-xml.js';
+import { formatCharDevice, parseCharDevice } from './domain-chardev-xml.js';
+import * as dev from './domain-devices-xml.js';
+import { applyDomainDefaults, type DefaultsCaps } from './domain-defaults.js';
+import { validateDomain } from './domain-validate.js';
+
+export type { FormatOptions } from './domain-address-xml.js';
+
+const LIFECYCLE = ['destroy', 'restart', 'preserve', 'rename-restart', 'coredump-destroy', 'coredump-restart'] as const;
+const BOOT_DEVS = ['hd', 'cdrom', 'network', 'fd'] as const;
+
+/** Parses <domain> XML into the model. Only what the XML says: no defaults (except a generated UUID, as libvirt). */
+export function parseDomainXml(xml: string): Domain {
+  const x = parseXmlDocument(xml, 'domain');
+  const dom = parseDomainElement(x);
+  x.done();
+  return dom;
+}
+
+/** Parses an already located <domain> element (used by the status XML too); the caller calls done(). */
+export function parseDomainElement(x: XmlElement): Domain {
+  const type = x.reqEnumAttr('type', ['qemu', 'kvm'] as const);
+  const id = x.intAttr('id', { min: -1 });
+  const name = x.childText('name');
+  if (name === undefined) throw x.error('missing <name> in <domain>');
+  const uuidText = x.childText('uuid');
+  let uuid: string;
+  if (uuidText !== undefined) {
+    const u = parseUuid(uuidText);
+    if (!u) throw x.error(`invalid UUID '${uuidText.trim()}'`);
+    uuid = u;
+  } else uuid = generateUuid();
+  const memEl = x.child('memory');
+  if (!memEl) throw x.error('missing <memory> in <domain>');
+  const dom: Domain = {
+    type,
+    name,
+    uuid,
+    memory: parseMemory(memEl),
+    vcpu: { count: 1 },
+    os: { type: 'hvm', boot: [] },
+    features: {},
+    devices: emptyDevices(),
+  };
+  if (id !== undefined && id >= 0) dom.id = id;
+  const title = x.childText('title');
+  if (title !== undefined) dom.title = title;
+  const description = x.childText('description');
+  if (description !== undefined) dom.description = description;
+  const md = x.child('metadata');
+  if (md) dom.metadata = md.innerXml();
+  const cur = x.child('currentMemory');
+  if (cur) dom.currentMemory = parseMemory(cur);
+  const maxm = x.child('maxMemory');
+  if (maxm) dom.maxMemory = { size: parseMemory(maxm), slots: maxm.reqIntAttr('slots', { min: 0 }) };
+  const vcpu = x.child('vcpu');
+  if (vcpu) {
+    dom.vcpu.count = vcpu.toInt(vcpu.text(), '<vcpu>', { min: 0 });
+    const current = vcpu.intAttr('current', { min: 0 });
+    const placement = vcpu.enumAttr('placement', ['static', 'auto'] as const);
+    const cpuset = vcpu.attr('cpuset');
+    if (current !== undefined) dom.vcpu.current = current;
+    if (placement !== undefined) dom.vcpu.placement = placement;
+    if (cpuset !== undefined) dom.vcpu.cpuset = cpuset;
+  }
+  const os = x.child('os');
+  if (!os) throw x.error('missing <os> in <domain>');
+  dom.os = parseOs(os);
+  const features = x.child('features');
+  if (features) {
+    for (const f of ['acpi', 'apic', 'pae'] as const) if (features.child(f)) dom.features[f] = true;
+  }
+  const cpu = x.child('cpu');
+  if (cpu) dom.cpu = parseCpu(cpu);
+  const clock = x.child('clock');
+  if (clock) dom.clock = parseClock(clock);
+  const lifecycle = (tag: string): LifecycleAction | undefined => {
+    const c = x.child(tag);
+    if (!c) return undefined;
+    const v = c.text().trim();
+    if (!(LIFECYCLE as readonly string[]).includes(v)) throw c.error(`invalid value '${v}' in <${tag}>: expected one of ${LIFECYCLE.join(', ')}`);
+    return v as LifecycleAction;
+  };
+  const onPoweroff = lifecycle('on_poweroff');
+  const onReboot = lifecycle('on_reboot');
+  const onCrash = lifecycle('on_crash');
+  if (onPoweroff) dom.onPoweroff = onPoweroff;
+  if (onReboot) dom.onReboot = onReboot;
+  if (onCrash) dom.onCrash = onCrash;
+  const devices = x.child('devices');
+  if (devices) dom.devices = parseDevices(devices);
+  return dom;
+}
+
+export function emptyDevices(): DomainDevices {
+  return { disks: [], controllers: [], interfaces: [], serials: [], consoles: [], channels: [], inputs: [], graphics: [], videos: [], hostdevs: [], watchdogs: [], rngs: [] };
+}
+
+function parseMemory(x: XmlElement): number {
+  x.attr('dumpCore');
+  try {
+    return parseSizeKiB(x.text(), x.attr('unit'), `<${x.name}>`);
+  } catch (e) {
+    throw isTsvirtError(e) ? x.error(e.message) : e;
+  }
+}
+
+function parseOs(x: XmlElement): DomainOs {
+  const t = x.child('type');
+  if (!t) throw x.error('missing <type> in <os>');
+  if (t.text().trim() !== 'hvm') throw t.error(`unsupported OS type '${t.text().trim()}': only 'hvm' is supported`);
+  const os: DomainOs = { type: 'hvm', boot: [] };
+  const arch = t.attr('arch');
+  const machine = t.attr('machine');
+  if (arch !== undefined) os.arch = arch;
+  if (machine !== undefined) os.machine = machine;
+  const firmware = x.enumAttr('firmware', ['bios', 'efi'] as const);
+  if (firmware) os.firmware = firmware;
+  for (const b of x.children('boot')) os.boot.push(b.reqEnumAttr('dev', BOOT_DEVS));
+  const bm = x.child('bootmenu');
+  if (bm) {
+    os.bootmenu = { enable: bm.boolAttr('enable') ?? false };
+    const timeout = bm.intAttr('timeout', { min: 0, max: 65535 });
+    if (timeout !== undefined) os.bootmenu.timeout = timeout;
+  }
+  for (const k of ['kernel', 'initrd', 'cmdline'] as const) {
+    const v = x.childText(k);
+    if (v !== undefined) os[k] = v;
+  }
+  const loader = x.child('loader');
+  if (loader) {
+    os.loader = { path: loader.text().trim() };
+    const ro = loader.boolAttr('readonly');
+    const type = loader.enumAttr('type', ['rom', 'pflash'] as const);
+    const secure = loader.boolAttr('secure');
+    if (ro !== undefined) os.loader.readonly = ro;
+    if (type !== undefined) os.loader.type = type;
+    if (secure !== undefined) os.loader.secure = secure;
+  }
+  const nvram = x.child('nvram');
+  if (nvram) {
+    os.nvram = {};
+    const p = nvram.text().trim();
+    const template = nvram.attr('template');
+    if (p) os.nvram.path = p;
+    if (template !== undefined) os.nvram.template = template;
+  }
+  return os;
+}
+
+function parseCpu(x: XmlElement): DomainCpu {
+  const cpu: DomainCpu = {
+    mode: x.enumAttr('mode', ['host-passthrough', 'host-model', 'custom', 'maximum'] as const) ?? 'custom',
+    features: [],
+  };
+  const match = x.enumAttr('match', ['exact', 'minimum', 'strict'] as const);
+  const check = x.enumAttr('check', ['none', 'partial', 'full'] as const);
+  const migratable = x.boolAttr('migratable');
+  if (match) cpu.match = match;
+  if (check) cpu.check = check;
+  if (migratable !== undefined) cpu.migratable = migratable;
+  const m = x.child('model');
+  if (m) {
+    cpu.model = { name: m.text().trim() };
+    const fb = m.enumAttr('fallback', ['allow', 'forbid'] as const);
+    if (fb) cpu.model.fallback = fb;
+  }
+  const vendor = x.childText('vendor');
+  if (vendor !== undefined) cpu.vendor = vendor.trim();
+  const topo = x.child('topology');
+  if (topo) {
+    cpu.topology = { sockets: topo.reqIntAttr('sockets', { min: 1 }), cores: topo.reqIntAttr('cores', { min: 1 }), threads: topo.reqIntAttr('threads', { min: 1 }) };
+    const dies = topo.intAttr('dies', { min: 1 });
+    if (dies !== undefined) cpu.topology.dies = dies;
+  }
+  for (const f of x.children('feature')) {
+    cpu.features.push({ policy: f.enumAttr('policy', ['force', 'require', 'optional', 'disable', 'forbid'] as const) ?? 'require', name: f.reqAttr('name') });
+  }
+  return cpu;
+}
+
+function parseClock(x: XmlElement): DomainClock {
+  const clock: DomainClock = { offset: x.enumAttr('offset', ['utc', 'localtime', 'timezone', 'variable'] as const) ?? 'utc', timers: [] };
+  const tz = x.attr('timezone');
+  const adj = x.attr('adjustment');
+  const basis = x.enumAttr('basis', ['utc', 'localtime'] as const);
+  if (tz !== undefined) clock.timezone = tz;
+  if (adj !== undefined) clock.adjustment = adj;
+  if (basis) clock.basis = basis;
+  for (const t of x.children('timer')) {
+    const timer: DomainClock['timers'][number] = { name: t.reqEnumAttr('name', ['platform', 'rtc', 'pit', 'hpet', 'kvmclock', 'hypervclock', 'tsc', 'armvtimer'] as const) };
+    const tp = t.enumAttr('tickpolicy', ['delay', 'catchup', 'merge', 'discard'] as const);
+    const present = t.boolAttr('present');
+    if (tp) timer.tickpolicy = tp;
+    if (present !== undefined) timer.present = present;
+    clock.timers.push(timer);
+  }
+  return clock;
+}
+
+function parseDevices(x: XmlElement): DomainDevices {
+  const d = emptyDevices();
+  for (const c of x.allChildren()) {
+    switch (c.name) {
+      case 'emulator':
+        if (d.emulator !== undefined) throw c.error('element <emulator> may appear only once in <devices>');
+        d.emulator = c.text().trim();
+        break;
+      case 'disk': d.disks.push(dev.parseDisk(c)); break;
+      case 'controller': d.controllers.push(dev.parseController(c)); break;
+      case 'interface': d.interfaces.push(dev.parseInterface(c)); break;
+      case 'serial': d.serials.push(parseCharDevice(c, 'serial')); break;
+      case 'console': d.consoles.push(parseCharDevice(c, 'console')); break;
+      case 'channel': d.channels.push(parseCharDevice(c, 'channel')); break;
+      case 'input': d.inputs.push(dev.parseInput(c)); break;
+      case 'graphics': d.graphics.push(dev.parseGraphics(c)); break;
+      case 'video': d.videos.push(dev.parseVideo(c)); break;
+      case 'hostdev': d.hostdevs.push(dev.parseHostdev(c)); break;
+      case 'watchdog': d.watchdogs.push(dev.parseWatchdog(c)); break;
+      case 'rng': d.rngs.push(dev.parseRng(c)); break;
+      case 'memballoon':
+        if (d.memballoon) throw c.error('element <memballoon> may appear only once in <devices>');
+        d.memballoon = dev.parseMemballoon(c);
+        break;
+      default:
+        throw c.error(`unsupported element <${c.name}> in <devices>`);
+    }
+  }
+  return d;
+}
+
+// ---------------------------------------------------------------- format
+
+/** Formats a domain in libvirt's layout. */
+export function formatDomainXml(dom: Domain, opts: FormatOptions = {}): string {
+  return renderXml(formatDomainNode(dom, opts));
+}
+
+export function formatDomainNode(dom: Domain, opts: FormatOptions = {}): XmlNode {
+  const mem = (name: string, kib: number | undefined, extra: Record<string, number> = {}) =>
+    kib === undefined ? undefined : el(name, { ...extra, unit: 'KiB' }, String(kib));
+  const v = dom.vcpu;
+  return el('domain', { type: dom.type, id: opts.inactive ? undefined : dom.id }, [
+    textEl('name', dom.name),
+    textEl('uuid', dom.uuid),
+    textEl('title', dom.title),
+    textEl('description', dom.description),
+    dom.metadata !== undefined && (dom.metadata === '' ? el('metadata') : el('metadata', {}, [raw(dom.metadata)])),
+    dom.maxMemory && mem('maxMemory', dom.maxMemory.size, { slots: dom.maxMemory.slots }),
+    mem('memory', dom.memory),
+    mem('currentMemory', dom.currentMemory),
+    el('vcpu', { placement: v.placement, cpuset: v.cpuset, current: v.current }, String(v.count)),
+    formatOs(dom.os),
+    Object.values(dom.features).some(Boolean) &&
+      el('features', {}, (['acpi', 'apic', 'pae'] as const).map((f) => flagEl(f, dom.features[f]))),
+    dom.cpu && formatCpu(dom.cpu),
+    dom.clock && formatClock(dom.clock),
+    textEl('on_poweroff', dom.onPoweroff),
+    textEl('on_reboot', dom.onReboot),
+    textEl('on_crash', dom.onCrash),
+    formatDevices(dom.devices, opts),
+  ]);
+}
+
+function formatOs(os: DomainOs): XmlNode {
+  const l = os.loader;
+  return el('os', { firmware: os.firmware }, [
+    el('type', { arch: os.arch, machine: os.machine }, os.type),
+    l && el('loader', { readonly: l.readonly, secure: l.secure, type: l.type }, l.path),
+    os.nvram && (os.nvram.path !== undefined ? el('nvram', { template: os.nvram.template }, os.nvram.path) : el('nvram', { template: os.nvram.template })),
+    textEl('kernel', os.kernel),
+    textEl('initrd', os.initrd),
+    textEl('cmdline', os.cmdline),
+    ...os.boot.map((b) => el('boot', { dev: b })),
+    os.bootmenu && el('bootmenu', { enable: os.bootmenu.enable, timeout: os.bootmenu.timeout }),
+  ]);
+}
+
+function formatCpu(c: DomainCpu): XmlNode {
+  return el('cpu', { mode: c.mode, match: c.match, check: c.check, migratable: onOff(c.migratable) }, [
+    c.model && el('model', { fallback: c.model.fallback }, c.model.name),
+    textEl('vendor', c.vendor),
+    c.topology && el('topology', { sockets: c.topology.sockets, dies: c.topology.dies, cores: c.topology.cores, threads: c.topology.threads }),
+    ...c.features.map((f) => el('feature', { policy: f.policy, name: f.name })),
+  ]);
+}
+
+function formatClock(c: DomainClock): XmlNode {
+  return el(
+    'clock',
+    { offset: c.offset, timezone: c.timezone, adjustment: c.adjustment, basis: c.basis },
+    c.timers.map((t) => el('timer', { name: t.name, present: t.present, tickpolicy: t.tickpolicy })),
+  );
+}
+
+function formatDevices(d: DomainDevices, opts: FormatOptions): XmlNode {
+  const children: XmlChild[] = [
+    textEl('emulator', d.emulator),
+    ...d.disks.map((x) => dev.formatDisk(x, opts)),
+    ...d.controllers.map((x) => dev.formatController(x, opts)),
+    ...d.interfaces.map((x) => dev.formatInterface(x, opts)),
+    ...d.serials.map((x) => formatCharDevice(x, 'serial', opts)),
+    // libvirt shows a serial-type console as an alias of the first serial port
+    ...d.consoles.map((x, i) => formatCharDevice(x, 'console', opts, i === 0 && x.target?.type === 'serial' && d.serials[0]?.type === x.type ? d.serials[0] : undefined)),
+    ...d.channels.map((x) => formatCharDevice(x, 'channel', opts)),
+    ...d.inputs.map((x) => dev.formatInput(x, opts)),
+    ...d.graphics.map((x) => dev.formatGraphics(x, opts)),
+    ...d.videos.map((x) => dev.formatVideo(x, opts)),
+    ...d.hostdevs.map((x) => dev.formatHostdev(x, opts)),
+    ...d.watchdogs.map((x) => dev.formatWatchdog(x, opts)),
+    d.memballoon && dev.formatMemballoon(d.memballoon, opts),
+    ...d.rngs.map((x) => dev.formatRng(x, opts)),
+  ];
+  return el('devices', {}, children);
+}
+
+/** parse + defaults + validate: what `define` and `create` need. */
+export function parseAndPrepareDomain(xml: string, caps?: DefaultsCaps): Domain {
+  const dom = applyDomainDefaults(parseDomainXml(xml), caps);
+  validateDomain(dom);
+  return dom;
+}

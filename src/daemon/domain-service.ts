@@ -1,0 +1,286 @@
+// Domain operations: what each API call does, once, for every transport.
+// Mutating calls on one domain run one at a time (JobLocks); state changes that
+// come from QEMU (guest poweroff, crash) arrive through the VM's 'change' events.
+import { promises as fs } from 'node:fs';
+import type { Domain } from '../conf/domain-types.js';
+import { formatDomainXml, parseDomainXml } from '../conf/domain-xml.js';
+import { applyDomainDefaults } from '../conf/domain-defaults.js';
+import { validateDomain } from '../conf/domain-validate.js';
+import { TsvirtError } from '../util/errors.js';
+import type { QemuDriver } from '../qemu/driver.js';
+import type { QemuVm, VmChange } from '../qemu/vm.js';
+import { defaultMachine, findMachine } from '../qemu/caps.js';
+import type { DomainInfo, DomainSummary, LifecycleEvent } from '../protocol/types.js';
+import { DomainRegistry, summaryOf, type DomainEntry } from './domain-registry.js';
+import type { DomainStore } from './domain-store.js';
+import type { EventBus } from './event-bus.js';
+import { JobLocks } from './jobs.js';
+
+export interface Logger {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+export class DomainService {
+  readonly registry = new DomainRegistry();
+  private readonly locks = new JobLocks();
+
+  constructor(
+    private readonly store: DomainStore,
+    private readonly driver: QemuDriver,
+    private readonly events: EventBus,
+    private readonly log: Logger,
+  ) {}
+
+  // ---- definitions -------------------------------------------------------
+
+  /** parse, resolve the machine alias (pc -> pc-i440fx-7.2, as libvirt), defaults, validate */
+  private async prepare(xml: string): Promise<Domain> {
+    const parsed = parseDomainXml(xml);
+    const caps = await this.driver.caps(parsed.devices.emulator);
+    if (parsed.os.machine) {
+      const m = findMachine(caps, parsed.os.machine);
+      if (!m) throw new TsvirtError('config-unsupported', `machine type '${parsed.os.machine}' is not supported by ${caps.binary}`);
+      parsed.os.machine = m.name;
+    }
+    const def = applyDomainDefaults(parsed, { arch: caps.arch, defaultMachine: defaultMachine(caps), emulator: caps.binary });
+    validateDomain(def);
+    return def;
+  }
+
+  /** Name and UUID must both match an existing domain, or both be new. */
+  private checkIdentity(def: Domain): DomainEntry | undefined {
+    const byName = this.registry.byNameOrNull(def.name);
+    const byUuid = this.registry.byUuidOrNull(def.uuid);
+    if (byName && byName.config.uuid !== def.uuid) {
+      throw new TsvirtError('dom-exist', `domain '${def.name}' already exists with uuid ${byName.config.uuid}`);
+    }
+    if (byUuid && byUuid.config.name !== def.name) {
+      throw new TsvirtError('dom-exist', `domain '${byUuid.config.name}' is already defined with uuid ${def.uuid}`);
+    }
+    return byName;
+  }
+
+  async define(xml: string): Promise<DomainSummary> {
+    const def = await this.prepare(xml);
+    return this.locks.run(`uuid:${def.uuid}`, async () => {
+      const existing = this.checkIdentity(def);
+      await this.store.saveConfig(def);
+      let entry: DomainEntry;
+      if (existing) {
+        entry = existing;
+        this.registry.setConfig(entry, def);
+        entry.persistent = true;
+      } else {
+        entry = { config: def, persistent: true, autostart: false, id: null, state: 'shutoff', reason: 'unknown' };
+        this.registry.add(entry);
+      }
+      this.emit(entry, 'defined', existing ? 'updated' : 'added');
+      return summaryOf(entry);
+    });
+  }
+
+  async undefine(ref: string, opts: { nvram?: boolean; keepNvram?: boolean } = {}): Promise<void> {
+    const entry = this.registry.lookup(ref);
+    await this.locks.run(`uuid:${entry.config.uuid}`, async () => {
+      if (!entry.persistent) throw new TsvirtError('operation-invalid', `cannot undefine transient domain '${entry.config.name}'`);
+      const nvram = entry.config.os.nvram?.path;
+      if (nvram && !opts.keepNvram) {
+        const exists = await fs.access(nvram).then(() => true, () => false);
+        if (exists && !opts.nvram) {
+          throw new TsvirtError('operation-invalid', `cannot undefine domain '${entry.config.name}' with nvram: use --nvram to remove it or --keep-nvram to keep it`);
+        }
+        if (exists) await fs.rm(nvram, { force: true });
+      }
+      await this.store.removeConfig(entry.config.name);
+      entry.persistent = false;
+      entry.autostart = false;
+      if (!entry.vm) this.registry.remove(entry);
+      this.emit(entry, 'undefined', 'removed');
+    });
+  }
+
+  async setAutostart(ref: string, autostart: boolean): Promise<void> {
+    const entry = this.registry.lookup(ref);
+    await this.locks.run(`uuid:${entry.config.uuid}`, async () => {
+      if (!entry.persistent) throw new TsvirtError('operation-invalid', `cannot set autostart for transient domain '${entry.config.name}'`);
+      await this.store.setAutostart(entry.config.name, autostart);
+      entry.autostart = autostart;
+    });
+  }
+
+  // ---- lifecycle ---------------------------------------------------------
+
+  async start(ref: string, paused = false): Promise<DomainSummary> {
+    const entry = this.registry.lookup(ref);
+    return this.locks.run(`uuid:${entry.config.uuid}`, async () => {
+      await this.startLocked(entry, paused);
+      return summaryOf(entry);
+    });
+  }
+
+  async create(xml: string, paused = false): Promise<DomainSummary> {
+    const def = await this.prepare(xml);
+    return this.locks.run(`uuid:${def.uuid}`, async () => {
+      const existing = this.checkIdentity(def);
+      if (existing?.vm) throw new TsvirtError('operation-invalid', `domain '${def.name}' is already running`);
+      let entry = existing;
+      if (!entry) {
+        entry = { config: def, persistent: false, autostart: false, id: null, state: 'shutoff', reason: 'unknown' };
+        this.registry.add(entry);
+      }
+      try {
+        await this.startLocked(entry, paused, def);
+      } catch (e) {
+        if (!entry.persistent) this.registry.remove(entry);
+        throw e;
+      }
+      return summaryOf(entry);
+    });
+  }
+
+  private async startLocked(entry: DomainEntry, paused: boolean, def = entry.config): Promise<void> {
+    if (entry.vm) throw new TsvirtError('operation-invalid', `Requested operation is not valid: domain '${entry.config.name}' is already running`);
+    const id = this.registry.nextId();
+    const name = def.name;
+    const vm = await this.driver.start(def, id, {
+      domainRunDir: this.store.domainRunDir(id, name),
+      logFile: this.store.logFile(name),
+      logDir: this.store.chardevLogDir(name),
+    }, paused);
+    this.attach(entry, vm, id);
+    try {
+      await this.saveStatus(entry);
+    } catch (e) {
+      await vm.destroy().catch(() => undefined);
+      throw e;
+    }
+    this.emit(entry, 'started', 'booted');
+    if (paused) this.emit(entry, 'suspended', 'paused');
+  }
+
+  /** Binds a running VM to its entry and follows its state changes. */
+  attach(entry: DomainEntry, vm: QemuVm, id: number): void {
+    entry.vm = vm;
+    this.registry.setId(entry, id);
+    entry.state = vm.state === 'shutoff' ? 'shutoff' : vm.state;
+    entry.reason = vm.reason;
+    vm.on('change', (c) => void this.onVmChange(entry, vm, c));
+    if (vm.state === 'shutoff') void this.onVmChange(entry, vm, { state: 'shutoff', reason: vm.reason, event: 'stopped', detail: 'failed' });
+  }
+
+  private async onVmChange(entry: DomainEntry, vm: QemuVm, c: VmChange): Promise<void> {
+    if (entry.vm !== vm) return;
+    entry.state = c.state;
+    entry.reason = c.reason;
+    if (c.state === 'shutoff') {
+      await this.cleanupStopped(entry, vm);
+    } else if (c.event === 'suspended' || c.event === 'resumed') {
+      await this.saveStatus(entry).catch((e) => this.log.warn(`cannot save status of '${entry.config.name}': ${e.message}`));
+    }
+    if (c.event) this.emit(entry, c.event, c.detail ?? '');
+  }
+
+  private async cleanupStopped(entry: DomainEntry, vm: QemuVm): Promise<void> {
+    const id = entry.id;
+    entry.vm = undefined;
+    this.registry.setId(entry, null);
+    await this.store.removeStatus(vm.live.name).catch(() => undefined);
+    if (id !== null) await fs.rm(this.store.domainRunDir(id, vm.live.name), { recursive: true, force: true }).catch(() => undefined);
+    if (!entry.persistent) this.registry.remove(entry);
+  }
+
+  private async saveStatus(entry: DomainEntry): Promise<void> {
+    const vm = entry.vm;
+    if (!vm) return;
+    await this.store.saveStatus({
+      state: entry.state,
+      reason: entry.reason,
+      pid: vm.pid,
+      monitorPath: vm.monitorPath,
+      domain: vm.live,
+      extra: { persistent: entry.persistent ? 'yes' : 'no' },
+    });
+  }
+
+  private runningVm(ref: string): { entry: DomainEntry; vm: QemuVm } {
+    const entry = this.registry.lookup(ref);
+    if (!entry.vm) throw new TsvirtError('operation-invalid', `Requested operation is not valid: domain '${entry.config.name}' is not running`);
+    return { entry, vm: entry.vm };
+  }
+
+  private withVm<T>(ref: string, fn: (vm: QemuVm, entry: DomainEntry) => Promise<T>): Promise<T> {
+    const entry = this.registry.lookup(ref);
+    return this.locks.run(`uuid:${entry.config.uuid}`, () => {
+      const { vm } = this.runningVm(ref);
+      return fn(vm, entry);
+    });
+  }
+
+  shutdown(ref: string, modes?: string[]): Promise<void> {
+    return this.withVm(ref, (vm) => vm.shutdown(modes));
+  }
+  reboot(ref: string, modes?: string[]): Promise<void> {
+    return this.withVm(ref, (vm) => vm.reboot(modes));
+  }
+  reset(ref: string): Promise<void> {
+    return this.withVm(ref, (vm) => vm.reset());
+  }
+  suspend(ref: string): Promise<void> {
+    return this.withVm(ref, (vm) => vm.suspend());
+  }
+  resume(ref: string): Promise<void> {
+    return this.withVm(ref, (vm) => vm.resume());
+  }
+  async destroy(ref: string, graceful = false): Promise<void> {
+    await this.withVm(ref, async (vm, entry) => {
+      await vm.destroy(graceful);
+      // the 'change' handler cleans up; wait for it so the caller sees shut off
+      while (entry.vm === vm) await new Promise((r) => setImmediate(r));
+    });
+  }
+
+  // ---- queries -----------------------------------------------------------
+
+  list(): DomainSummary[] {
+    return this.registry.all().map(summaryOf);
+  }
+
+  lookup(ref: string): DomainSummary {
+    return summaryOf(this.registry.lookup(ref));
+  }
+
+  getState(ref: string): { state: DomainSummary['state']; reason: string } {
+    const e = this.registry.lookup(ref);
+    return { state: e.state, reason: e.reason };
+  }
+
+  getXml(ref: string, inactive = false): string {
+    const e = this.registry.lookup(ref);
+    if (e.vm && !inactive) return formatDomainXml(e.vm.live, { live: true });
+    return formatDomainXml(e.config, { inactive: true });
+  }
+
+  getInfo(ref: string): DomainInfo {
+    const e = this.registry.lookup(ref);
+    const def = e.vm?.live ?? e.config;
+    return {
+      ...summaryOf(e),
+      osType: def.os.type,
+      vcpus: def.vcpu.current ?? def.vcpu.count,
+      cpuTimeNs: e.vm ? e.vm.cpuTimeNs() : 0,
+      maxMemoryKiB: def.memory,
+      usedMemoryKiB: def.currentMemory ?? def.memory,
+    };
+  }
+
+  private emit(entry: DomainEntry, event: LifecycleEvent['event'], detail: string): void {
+    this.events.emit({
+      type: 'lifecycle',
+      domain: { name: entry.config.name, uuid: entry.config.uuid, id: entry.id },
+      event,
+      detail,
+      time: Date.now(),
+    });
+  }
+}

@@ -1,0 +1,94 @@
+// Domain definitions and live status on disk. Every write is atomic; the files are
+// plain libvirt XML so an administrator can read them, and tsvirtd can rebuild its
+// whole state from them at start.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Domain } from '../conf/domain-types.js';
+import { formatDomainXml } from '../conf/domain-xml.js';
+import { formatDomainStatusXml, parseDomainStatusXml, type DomainStatus } from '../conf/domain-status-xml.js';
+import { removeFileDurable, writeFileAtomic } from '../util/atomic-file.js';
+import type { InstancePaths } from './paths.js';
+
+export class DomainStore {
+  constructor(private readonly paths: InstancePaths) {}
+
+  configFile(name: string): string {
+    return path.join(this.paths.qemuConfigDir, `${name}.xml`);
+  }
+  autostartLink(name: string): string {
+    return path.join(this.paths.autostartDir, `${name}.xml`);
+  }
+  statusFile(name: string): string {
+    return path.join(this.paths.qemuRunDir, `${name}.xml`);
+  }
+  /** Short, so unix socket paths inside stay under the 108-byte limit. */
+  domainRunDir(id: number, name: string): string {
+    return path.join(this.paths.qemuRunDir, `domain-${id}-${name.slice(0, 20)}`);
+  }
+  logFile(name: string): string {
+    return path.join(this.paths.qemuLogDir, `${name}.log`);
+  }
+  chardevLogDir(name: string): string {
+    return path.join(this.paths.qemuLogDir, name);
+  }
+
+  async saveConfig(def: Domain): Promise<void> {
+    await writeFileAtomic(this.configFile(def.name), formatDomainXml(def, { inactive: true }));
+  }
+
+  async removeConfig(name: string): Promise<void> {
+    await this.setAutostart(name, false);
+    await removeFileDurable(this.configFile(name));
+  }
+
+  /** Texts of every saved definition, by file name; parsing is the caller's. */
+  async listConfigs(): Promise<Array<{ file: string; xml: string }>> {
+    return this.readXmlFiles(this.paths.qemuConfigDir);
+  }
+
+  async autostartNames(): Promise<Set<string>> {
+    try {
+      const names = await fs.readdir(this.paths.autostartDir);
+      return new Set(names.filter((n) => n.endsWith('.xml')).map((n) => n.slice(0, -4)));
+    } catch {
+      return new Set();
+    }
+  }
+
+  async setAutostart(name: string, on: boolean): Promise<void> {
+    const link = this.autostartLink(name);
+    await fs.rm(link, { force: true });
+    if (on) await fs.symlink(path.join('..', `${name}.xml`), link);
+  }
+
+  async saveStatus(status: DomainStatus): Promise<void> {
+    await writeFileAtomic(this.statusFile(status.domain.name), formatDomainStatusXml(status));
+  }
+
+  async removeStatus(name: string): Promise<void> {
+    await fs.rm(this.statusFile(name), { force: true });
+  }
+
+  async listStatuses(): Promise<Array<{ file: string; status?: DomainStatus; error?: string }>> {
+    const out: Array<{ file: string; status?: DomainStatus; error?: string }> = [];
+    for (const { file, xml } of await this.readXmlFiles(this.paths.qemuRunDir)) {
+      try {
+        out.push({ file, status: parseDomainStatusXml(xml) });
+      } catch (e) {
+        out.push({ file, error: (e as Error).message });
+      }
+    }
+    return out;
+  }
+
+  private async readXmlFiles(dir: string): Promise<Array<{ file: string; xml: string }>> {
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch {
+      return [];
+    }
+    const files = names.filter((n) => n.endsWith('.xml') && !n.startsWith('.')).map((n) => path.join(dir, n));
+    return Promise.all(files.map(async (file) => ({ file, xml: await fs.readFile(file, 'utf8') })));
+  }
+}

@@ -1,0 +1,39 @@
+// The API methods, each mapped to the service call that implements it.
+import * as os from 'node:os';
+import type { QemuDriver } from '../qemu/driver.js';
+import type { Handlers } from './dispatch.js';
+import type { DomainService } from './domain-service.js';
+import { nodeInfo } from './host-info.js';
+import { capabilitiesXml, domainCapabilitiesXml } from './capabilities.js';
+import { LIBVIRT_COMPAT } from './version.js';
+
+export function makeHandlers(service: DomainService, driver: QemuDriver, version: string): Handlers {
+  return {
+    'connect.getVersion': async () => {
+      const caps = await driver.caps();
+      const v = caps.version;
+      return { hypervisor: 'QEMU', hypervisorVersion: `${v.major}.${v.minor}.${v.micro}`, libraryVersion: version, libvirtCompat: LIBVIRT_COMPAT };
+    },
+    'connect.getHostname': () => ({ hostname: os.hostname() }),
+    'connect.getCapabilities': async () => ({ xml: capabilitiesXml(await driver.caps()) }),
+    'connect.getDomainCapabilities': async (p) => ({ xml: domainCapabilitiesXml(await driver.caps(p.emulator), p) }),
+    'node.getInfo': () => nodeInfo(),
+
+    'domain.list': () => ({ domains: service.list() }),
+    'domain.lookup': (p) => service.lookup(p.domain),
+    'domain.define': (p) => service.define(p.xml),
+    'domain.create': (p) => service.create(p.xml, p.paused),
+    'domain.undefine': async (p) => (await service.undefine(p.domain, p), {}),
+    'domain.start': (p) => service.start(p.domain, p.paused),
+    'domain.shutdown': async (p) => (await service.shutdown(p.domain, p.modes), {}),
+    'domain.reboot': async (p) => (await service.reboot(p.domain, p.modes), {}),
+    'domain.reset': async (p) => (await service.reset(p.domain), {}),
+    'domain.destroy': async (p) => (await service.destroy(p.domain, p.graceful), {}),
+    'domain.suspend': async (p) => (await service.suspend(p.domain), {}),
+    'domain.resume': async (p) => (await service.resume(p.domain), {}),
+    'domain.getInfo': (p) => service.getInfo(p.domain),
+    'domain.getState': (p) => service.getState(p.domain),
+    'domain.getXml': (p) => ({ xml: service.getXml(p.domain, p.inactive) }),
+    'domain.setAutostart': async (p) => (await service.setAutostart(p.domain, p.autostart), {}),
+  };
+}

@@ -1,0 +1,65 @@
+// Facts about the host for nodeinfo, hostname and capabilities.
+import * as os from 'node:os';
+import { readFileSync } from 'node:fs';
+
+export interface NodeInfo {
+  model: string;
+  memoryKiB: number;
+  cpus: number;
+  mhz: number;
+  nodes: number;
+  sockets: number;
+  cores: number;
+  threads: number;
+}
+
+/** Counts sockets, cores and threads from /proc/cpuinfo, as libvirt's nodeinfo does. */
+export function nodeInfo(): NodeInfo {
+  const cpus = os.cpus();
+  let sockets = new Set<string>();
+  let cores = new Set<string>();
+  try {
+    const text = readFileSync('/proc/cpuinfo', 'utf8');
+    for (const block of text.split('\n\n')) {
+      const phys = /physical id\s*:\s*(\d+)/.exec(block)?.[1] ?? '0';
+      const core = /core id\s*:\s*(\d+)/.exec(block)?.[1];
+      if (!/processor\s*:/.test(block)) continue;
+      sockets.add(phys);
+      cores.add(`${phys}/${core ?? cores.size}`);
+    }
+  } catch {
+    sockets = new Set(['0']);
+    cores = new Set(cpus.map((_, i) => String(i)));
+  }
+  const nSockets = Math.max(1, sockets.size);
+  const coresPerSocket = Math.max(1, Math.round(cores.size / nSockets));
+  return {
+    model: os.arch() === 'x64' ? 'x86_64' : os.arch(),
+    memoryKiB: Math.floor(os.totalmem() / 1024),
+    cpus: cpus.length,
+    mhz: cpus[0]?.speed ?? 0,
+    nodes: 1,
+    sockets: nSockets,
+    cores: coresPerSocket,
+    threads: Math.max(1, Math.round(cpus.length / (nSockets * coresPerSocket))),
+  };
+}
+
+export function cpuModelName(): string | undefined {
+  try {
+    return /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The machine's stable id for <host><uuid> (systemd's machine-id as a UUID). */
+export function hostUuid(): string {
+  try {
+    const id = readFileSync('/etc/machine-id', 'utf8').trim();
+    if (/^[0-9a-f]{32}$/.test(id)) return `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
+  } catch {
+    // fall through
+  }
+  return '00000000-0000-0000-0000-000000000000';
+}

@@ -1,0 +1,112 @@
+// tsvirtd: one per host (or per user for a session instance, or per --root folder).
+import { parseArgs } from 'node:util';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type * as http from 'node:http';
+import { QemuDriver } from '../qemu/driver.js';
+import { toTsvirtError } from '../util/errors.js';
+import { DomainService, type Logger } from './domain-service.js';
+import { DomainStore } from './domain-store.js';
+import { EventBus } from './event-bus.js';
+import { listenUnix } from './http-server.js';
+import { consoleOpener } from './console.js';
+import { makeHandlers } from './handlers.js';
+import { ensureDirs, rootPaths, sessionPaths, systemPaths, type InstancePaths } from './paths.js';
+import { autostartDomains, loadDefinitions, reattachRunning } from './recovery.js';
+import { TSVIRT_VERSION } from './version.js';
+
+const USAGE = `Usage: tsvirtd [--root DIR | --system | --session] [--no-kvm-probe] [--cache-dir DIR] [--pidfile FILE]
+
+  --root DIR       run an isolated instance with all state under DIR (tests, benchmarks)
+  --system         the system instance (default for root)
+  --session        the per-user instance (default for other users)
+  --no-kvm-probe   do not boot a test guest under KVM (KVM then counts as unusable)
+  --cache-dir DIR  where probed QEMU capabilities are cached (default: the instance's cache folder)
+  --pidfile FILE   write the daemon's pid there
+`;
+
+export interface Daemon {
+  paths: InstancePaths;
+  service: DomainService;
+  close(): Promise<void>;
+}
+
+function makeLogger(): Logger {
+  const line = (level: string, msg: string) => process.stderr.write(`${new Date().toISOString()} ${level} ${msg}\n`);
+  return { info: (m) => line('info', m), warn: (m) => line('warn', m) };
+}
+
+export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boolean; log?: Logger } = {}): Promise<Daemon> {
+  const log = opts.log ?? makeLogger();
+  await ensureDirs(paths);
+  const store = new DomainStore(paths);
+  const driver = new QemuDriver({ cacheDir: paths.cacheDir, kvmProbe: opts.kvmProbe });
+  const events = new EventBus();
+  const service = new DomainService(store, driver, events, log);
+  // Probe in the background while definitions load; the first define/start waits for it.
+  void driver.caps().catch((e) => log.warn(`QEMU capability probe failed: ${e.message}`));
+  await loadDefinitions(service, store, log);
+  await reattachRunning(service, store, driver, log);
+  const handlers = makeHandlers(service, driver, TSVIRT_VERSION);
+  const deps = { handlers, events, openConsole: consoleOpener(service), version: TSVIRT_VERSION };
+  const servers: http.Server[] = [
+    await listenUnix(paths.socket, false, deps),
+    await listenUnix(paths.roSocket, true, deps),
+  ];
+  void autostartDomains(service, log);
+  log.info(`tsvirtd ${TSVIRT_VERSION} listening on ${paths.socket} (${service.registry.size} domains)`);
+  return {
+    paths,
+    service,
+    async close() {
+      for (const s of servers) {
+        s.closeAllConnections();
+        await new Promise((r) => s.close(r));
+      }
+      await fs.rm(paths.socket, { force: true });
+      await fs.rm(paths.roSocket, { force: true });
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        root: { type: 'string' }, system: { type: 'boolean' }, session: { type: 'boolean' },
+        'no-kvm-probe': { type: 'boolean' }, 'cache-dir': { type: 'string' }, pidfile: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    }).values;
+  } catch (e) {
+    process.stderr.write(`tsvirtd: ${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (args.help) return void process.stdout.write(USAGE);
+  if (args.version) return void process.stdout.write(`tsvirtd (tsvirt) ${TSVIRT_VERSION}\n`);
+  const paths = args.root
+    ? rootPaths(args.root)
+    : args.session || (!args.system && process.getuid?.() !== 0) ? sessionPaths() : systemPaths();
+  if (args['cache-dir']) paths.cacheDir = path.resolve(args['cache-dir']);
+  const daemon = await startDaemon(paths, { kvmProbe: !args['no-kvm-probe'] });
+  if (args.pidfile) {
+    await fs.mkdir(path.dirname(args.pidfile), { recursive: true });
+    await fs.writeFile(args.pidfile, `${process.pid}\n`);
+  }
+  const stop = async () => {
+    // Running domains keep running: a restarted tsvirtd re-attaches to them.
+    await daemon.close();
+    if (args.pidfile) await fs.rm(args.pidfile, { force: true });
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
+  main().catch((e) => {
+    process.stderr.write(`tsvirtd: ${toTsvirtError(e).message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,121 @@
+// The API, defined once. Every transport (HTTP on the unix socket, later libvirt's
+// RPC) turns its input into one call of a method listed here; the daemon's
+// dispatcher validates params with these schemas, the client's types come from them.
+import { z } from 'zod';
+import { DomainInfoSchema, DomainRefSchema, DomainStateSchema, DomainSummarySchema } from './types.js';
+
+interface MethodDef<P extends z.ZodType, R extends z.ZodType> {
+  params: P;
+  result: R;
+  /** allowed on the read-only socket */
+  readonly: boolean;
+  summary: string;
+}
+
+function method<P extends z.ZodType, R extends z.ZodType>(def: MethodDef<P, R>): MethodDef<P, R> {
+  return def;
+}
+
+const Empty = z.object({});
+const Dom = z.object({ domain: DomainRefSchema });
+const Xml = z.object({ xml: z.string() });
+const ShutdownMode = z.enum(['acpi', 'agent', 'initctl', 'signal', 'paravirt']);
+
+export const methods = {
+  'connect.getVersion': method({
+    params: Empty,
+    result: z.object({ hypervisor: z.string(), hypervisorVersion: z.string(), libraryVersion: z.string(), libvirtCompat: z.string() }),
+    readonly: true,
+    summary: 'versions of tsvirt and of the hypervisor (virsh version)',
+  }),
+  'connect.getHostname': method({
+    params: Empty, result: z.object({ hostname: z.string() }), readonly: true, summary: 'host name (virsh hostname)',
+  }),
+  'connect.getCapabilities': method({
+    params: Empty, result: Xml, readonly: true, summary: 'host capabilities XML (virsh capabilities)',
+  }),
+  'connect.getDomainCapabilities': method({
+    params: z.object({
+      emulator: z.string().optional(), arch: z.string().optional(),
+      machine: z.string().optional(), virttype: z.enum(['qemu', 'kvm']).optional(),
+    }),
+    result: Xml, readonly: true, summary: 'domain capabilities XML (virsh domcapabilities)',
+  }),
+  'node.getInfo': method({
+    params: Empty,
+    result: z.object({
+      model: z.string(), memoryKiB: z.number(), cpus: z.number().int(), mhz: z.number(),
+      nodes: z.number().int(), sockets: z.number().int(), cores: z.number().int(), threads: z.number().int(),
+    }),
+    readonly: true, summary: 'host CPU and memory (virsh nodeinfo)',
+  }),
+
+  'domain.list': method({
+    params: Empty, result: z.object({ domains: z.array(DomainSummarySchema) }), readonly: true,
+    summary: 'all domains, running and defined (virsh list --all); filtering is the caller\'s',
+  }),
+  'domain.lookup': method({
+    params: Dom, result: DomainSummarySchema, readonly: true, summary: 'find a domain by name, id or UUID',
+  }),
+  'domain.define': method({
+    params: Xml, result: DomainSummarySchema, readonly: false,
+    summary: 'define (or redefine) a persistent domain from XML (virsh define)',
+  }),
+  'domain.create': method({
+    params: Xml.extend({ paused: z.boolean().optional() }), result: DomainSummarySchema, readonly: false,
+    summary: 'start a transient domain from XML (virsh create)',
+  }),
+  'domain.undefine': method({
+    params: Dom.extend({ nvram: z.boolean().optional(), keepNvram: z.boolean().optional() }),
+    result: Empty, readonly: false,
+    summary: 'remove the persistent definition; a running domain goes on as transient (virsh undefine)',
+  }),
+  'domain.start': method({
+    params: Dom.extend({ paused: z.boolean().optional() }), result: DomainSummarySchema, readonly: false,
+    summary: 'start a defined domain (virsh start)',
+  }),
+  'domain.shutdown': method({
+    params: Dom.extend({ modes: z.array(ShutdownMode).optional() }), result: Empty, readonly: false,
+    summary: 'ask the guest to shut down; returns at once (virsh shutdown)',
+  }),
+  'domain.reboot': method({
+    params: Dom.extend({ modes: z.array(ShutdownMode).optional() }), result: Empty, readonly: false,
+    summary: 'ask the guest to reboot (virsh reboot)',
+  }),
+  'domain.reset': method({ params: Dom, result: Empty, readonly: false, summary: 'hard reset (virsh reset)' }),
+  'domain.destroy': method({
+    params: Dom.extend({ graceful: z.boolean().optional() }), result: Empty, readonly: false,
+    summary: 'stop now: QEMU quits, then is killed if it does not (virsh destroy)',
+  }),
+  'domain.suspend': method({ params: Dom, result: Empty, readonly: false, summary: 'pause vCPUs (virsh suspend)' }),
+  'domain.resume': method({ params: Dom, result: Empty, readonly: false, summary: 'resume vCPUs (virsh resume)' }),
+  'domain.getInfo': method({ params: Dom, result: DomainInfoSchema, readonly: true, summary: 'virsh dominfo' }),
+  'domain.getState': method({
+    params: Dom, result: z.object({ state: DomainStateSchema, reason: z.string() }), readonly: true,
+    summary: 'state and reason (virsh domstate --reason)',
+  }),
+  'domain.getXml': method({
+    params: Dom.extend({ inactive: z.boolean().optional() }), result: Xml, readonly: true,
+    summary: 'the domain XML: live when running unless inactive (virsh dumpxml)',
+  }),
+  'domain.setAutostart': method({
+    params: Dom.extend({ autostart: z.boolean() }), result: Empty, readonly: false,
+    summary: 'start the domain when tsvirtd starts (virsh autostart)',
+  }),
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type ParamsOf<M extends MethodName> = z.input<Methods[M]['params']>;
+export type ResultOf<M extends MethodName> = z.output<Methods[M]['result']>;
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(methods, name);
+}
+
+/** HTTP paths of the API on the daemon's socket. */
+export const API_PREFIX = '/v1/';
+export const EVENTS_PATH = '/v1/events';
+/** WebSocket: ?domain=NAME&dev=serial0 attaches to a character device (virsh console). */
+export const CONSOLE_PATH = '/v1/console';
+export const OPENAPI_PATH = '/v1/openapi.json';

@@ -1,0 +1,63 @@
+// Shapes shared by methods and events. The zod schema is the single definition:
+// TypeScript types, request validation and the OpenAPI document all come from it.
+import { z } from 'zod';
+
+export const DomainStateSchema = z.enum([
+  'nostate', 'running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended',
+]);
+export type DomainState = z.infer<typeof DomainStateSchema>;
+
+/** libvirt's virDomainState numbers, for scripts and the libvirt wire protocol. */
+export const DOMAIN_STATE_NUMBER: Record<DomainState, number> = {
+  nostate: 0, running: 1, blocked: 2, paused: 3, shutdown: 4, shutoff: 5, crashed: 6, pmsuspended: 7,
+};
+
+/** How virsh prints each state (`virsh list`, `domstate`). */
+export const DOMAIN_STATE_TEXT: Record<DomainState, string> = {
+  nostate: 'no state', running: 'running', blocked: 'idle', paused: 'paused',
+  shutdown: 'in shutdown', shutoff: 'shut off', crashed: 'crashed', pmsuspended: 'pmsuspended',
+};
+
+export const DomainRefSchema = z.string().min(1).describe('domain name, id or UUID, as virsh accepts');
+
+export const DomainSummarySchema = z.object({
+  id: z.number().int().nullable().describe('live id; null when not running'),
+  name: z.string(),
+  uuid: z.string(),
+  state: DomainStateSchema,
+  reason: z.string().describe("libvirt's reason word, e.g. booted, shutdown, destroyed, crashed, user"),
+  persistent: z.boolean(),
+  autostart: z.boolean(),
+  title: z.string().optional(),
+});
+export type DomainSummary = z.infer<typeof DomainSummarySchema>;
+
+export const DomainInfoSchema = DomainSummarySchema.extend({
+  osType: z.string(),
+  vcpus: z.number().int(),
+  cpuTimeNs: z.number().describe('guest CPU time used, nanoseconds; 0 when not running'),
+  maxMemoryKiB: z.number(),
+  usedMemoryKiB: z.number(),
+});
+export type DomainInfo = z.infer<typeof DomainInfoSchema>;
+
+export const LifecycleEventSchema = z.object({
+  type: z.literal('lifecycle'),
+  domain: z.object({ name: z.string(), uuid: z.string(), id: z.number().int().nullable() }),
+  event: z.enum(['defined', 'undefined', 'started', 'suspended', 'resumed', 'stopped', 'shutdown', 'pmsuspended', 'crashed']),
+  detail: z.string().describe("libvirt's detail word, e.g. booted, destroyed, crashed, finished, added, removed"),
+  time: z.number().describe('ms since the epoch'),
+});
+export type LifecycleEvent = z.infer<typeof LifecycleEventSchema>;
+
+export const EventSchema = LifecycleEventSchema;
+export type TsvirtEvent = z.infer<typeof EventSchema>;
+
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string().describe('libvirt-like error code, e.g. no-domain, operation-invalid, xml-error'),
+    number: z.number().int().describe("libvirt's virErrorNumber"),
+    message: z.string(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;

@@ -1,0 +1,119 @@
+// Controllers: PCI(e) ports and bridges, USB, SATA, SCSI, virtio-serial. Built-in controllers
+// (the PCI root, the i440fx IDE, the q35 SATA at index 0) get no -device but keep libvirt's alias,
+// which is the bus name that disks and ports plug into.
+import { TsvirtError } from '../util/errors.js';
+import type { Controller, Domain } from '../conf/domain-types.js';
+import type { QemuCaps } from './caps-types.js';
+import { type ArgPair, type Props, isQ35, jsonArg, pciProps, requireDevice, usbControllerAlias } from './argv-common.js';
+
+const unsupported = (msg: string) => new TsvirtError('config-unsupported', msg);
+
+/** libvirt's alias of a controller, which is also its QEMU id / bus name. */
+export function controllerAlias(dom: Domain, type: Controller['type'], index: number): string {
+  switch (type) {
+    case 'pci': return index === 0 ? (isQ35(dom) ? 'pcie.0' : 'pci.0') : `pci.${index}`;
+    case 'usb': return usbControllerAlias(index);
+    case 'sata': return index === 0 && isQ35(dom) ? 'ide' : `sata${index}`;
+    case 'ide': return 'ide';
+    default: return `${type}${index}`; // scsi0, virtio-serial0, fdc0
+  }
+}
+
+const PCI_MODELS: Record<string, string> = {
+  'pcie-root-port': 'pcie-root-port',
+  'pci-bridge': 'pci-bridge',
+  'pcie-to-pci-bridge': 'pcie-pci-bridge',
+  'dmi-to-pci-bridge': 'i82801b11-bridge',
+};
+/** QEMU device -> the kind it is (same names as PCI_MODELS' values). */
+const PCI_DEVICE_KIND: Record<string, string> = {
+  'pcie-root-port': 'pcie-root-port',
+  ioh3420: 'pcie-root-port',
+  'pci-bridge': 'pci-bridge',
+  'pcie-pci-bridge': 'pcie-pci-bridge',
+  'i82801b11-bridge': 'i82801b11-bridge',
+};
+const USB_MODELS: Record<string, string> = {
+  'piix3-uhci': 'piix3-usb-uhci',
+  'piix4-uhci': 'piix4-usb-uhci',
+  ehci: 'usb-ehci',
+  'ich9-ehci1': 'ich9-usb-ehci1',
+  'ich9-uhci1': 'ich9-usb-uhci1',
+  'ich9-uhci2': 'ich9-usb-uhci2',
+  'ich9-uhci3': 'ich9-usb-uhci3',
+  'nec-xhci': 'nec-usb-xhci',
+  'qemu-xhci': 'qemu-xhci',
+};
+const SCSI_MODELS: Record<string, string> = { 'virtio-scsi': 'virtio-scsi-pci', lsilogic: 'lsi53c895a' };
+
+function pick(table: Record<string, string>, model: string, what: string): string {
+  const driver = table[model];
+  if (!driver) throw unsupported(`${what} model '${model}' is not supported (known: ${Object.keys(table).join(', ')})`);
+  return driver;
+}
+
+/** The -device / device_add body of a controller, or undefined for a built-in one. */
+export function controllerDeviceProps(c: Controller, dom: Domain, caps: QemuCaps): Props | undefined {
+  const id = controllerAlias(dom, c.type, c.index);
+  const where = `controller type='${c.type}' index='${c.index}'`;
+  let props: Props;
+  switch (c.type) {
+    case 'pci': {
+      if (c.index === 0 || c.model === 'pci-root' || c.model === 'pcie-root') {
+        if (c.index !== 0) throw unsupported(`${where}: only index 0 can be the PCI root`);
+        return undefined;
+      }
+      const model = c.model ?? (isQ35(dom) ? 'pcie-root-port' : 'pci-bridge');
+      // <model name=...> records the QEMU device libvirt chose (e.g. ioh3420 for a root port)
+      const driver = c.modelName ?? pick(PCI_MODELS, model, 'PCI controller');
+      if (!PCI_DEVICE_KIND[driver] || PCI_DEVICE_KIND[driver] !== PCI_MODELS[model]) {
+        throw unsupported(`${where}: <model name='${driver}'> does not fit model '${model}'`);
+      }
+      const chassis = c.target?.chassis ?? c.index;
+      const kind = PCI_DEVICE_KIND[driver];
+      props = kind === 'pcie-root-port'
+        ? { driver, ...(c.target?.port !== undefined ? { port: c.target.port } : {}), chassis, id }
+        : kind === 'pci-bridge' ? { driver, chassis_nr: chassis, id } : { driver, id };
+      break;
+    }
+    case 'usb': {
+      const model = c.model ?? (isQ35(dom) ? 'qemu-xhci' : 'piix3-uhci');
+      if (model === 'none') return undefined;
+      const driver = pick(USB_MODELS, model, 'USB controller');
+      props = { driver, ...(c.ports && driver.endsWith('xhci') ? { p2: c.ports, p3: c.ports } : {}), id };
+      break;
+    }
+    case 'sata':
+      if (c.index === 0 && isQ35(dom)) return undefined;
+      props = { driver: 'ich9-ahci', id };
+      break;
+    case 'ide':
+      if (c.index === 0 && !isQ35(dom)) return undefined;
+      throw unsupported(`${where}: only the built-in IDE controller of the i440fx (pc) machine is supported`);
+    case 'scsi':
+      props = { driver: pick(SCSI_MODELS, c.model ?? 'virtio-scsi', 'SCSI controller'), id };
+      break;
+    case 'virtio-serial':
+      props = {
+        driver: 'virtio-serial-pci', id,
+        ...(c.ports !== undefined ? { max_ports: c.ports } : {}), ...(c.vectors !== undefined ? { vectors: c.vectors } : {}),
+      };
+      break;
+    default:
+      throw unsupported(`${where} is not supported`);
+  }
+  requireDevice(caps, props.driver as string, where);
+  return { ...props, ...pciProps(dom, c.address, where) };
+}
+
+/** PCI controllers first (by index, so a bridge exists before what plugs into it), then the rest. */
+export function controllerArgs(dom: Domain, caps: QemuCaps): ArgPair[] {
+  const pci = dom.devices.controllers.filter((c) => c.type === 'pci').sort((a, b) => a.index - b.index);
+  const rest = dom.devices.controllers.filter((c) => c.type !== 'pci');
+  const args: ArgPair[] = [];
+  for (const c of [...pci, ...rest]) {
+    const props = controllerDeviceProps(c, dom, caps);
+    if (props) args.push(jsonArg('-device', props));
+  }
+  return args;
+}

@@ -1,0 +1,196 @@
+// Machine-wide options: -machine, -accel, -cpu, -m, -smp, clock, lifecycle actions, boot and firmware.
+import { TsvirtError } from '../util/errors.js';
+import type { Domain, LifecycleAction } from '../conf/domain-types.js';
+import type { ArgvContext, QemuCaps, QemuMachineType } from './caps-types.js';
+import { type ArgPair, type Props, jsonArg, keyValues, optValue } from './argv-common.js';
+import { blockdevPair } from './argv-disk.js';
+
+const unsupported = (msg: string) => new TsvirtError('config-unsupported', msg);
+
+/** The machine type the domain names (by name or alias), or the binary's default when it names none. */
+export function resolveMachine(dom: Domain, caps: QemuCaps): QemuMachineType {
+  const want = dom.os.machine;
+  const found = want
+    ? caps.machines.find((m) => m.name === want || m.alias === want)
+    : caps.machines.find((m) => m.isDefault);
+  if (!found) {
+    throw unsupported(want
+      ? `machine type '${want}' is not supported by ${caps.binary} (see 'qemu-system-x86_64 -machine help')`
+      : `${caps.binary} reports no default machine type; set <os><type machine=...>`);
+  }
+  return found;
+}
+
+const PFLASH = ['libvirt-pflash0', 'libvirt-pflash1'] as const;
+
+/** Firmware: <loader type='pflash'> becomes read-only pflash0 (+ writable pflash1 from <nvram>),
+ *  <loader type='rom'> becomes -bios. The driver copies the nvram template before start. */
+function firmware(dom: Domain): { machineProps: Array<[string, string]>; args: ArgPair[] } {
+  const { loader, nvram, firmware: fw } = dom.os;
+  if (!loader) {
+    if (fw === 'efi') throw unsupported("firmware='efi' autoselection is not supported yet; give <loader type='pflash'> and <nvram>");
+    return { machineProps: [], args: [] };
+  }
+  if (loader.type !== 'pflash') return { machineProps: [], args: [['-bios', loader.path]] };
+  const machineProps: Array<[string, string]> = [['pflash0', `${PFLASH[0]}-format`]];
+  const args = blockdevPair(PFLASH[0], loader.path, { readOnly: loader.readonly !== false, format: 'raw' });
+  if (nvram?.path) {
+    args.push(...blockdevPair(PFLASH[1], nvram.path, { readOnly: false, format: 'raw' }));
+    machineProps.push(['pflash1', `${PFLASH[1]}-format`]);
+  }
+  return { machineProps, args };
+}
+
+function machineArg(dom: Domain, caps: QemuCaps, fwProps: Array<[string, string]>): string {
+  const machine = resolveMachine(dom, caps);
+  const hpet = dom.clock?.timers.find((t) => t.name === 'hpet');
+  return keyValues(machine.name, [
+    ['usb', 'off'],
+    ['dump-guest-core', 'off'],
+    ...fwProps,
+    ['memory-backend', 'pc.ram'],
+    // libvirt leaves ACPI off unless <features><acpi/> is present; without it the guest cannot
+    // see the power button, so `shutdown` only works with ACPI.
+    ['acpi', dom.features.acpi ? undefined : 'off'],
+    ['hpet', hpet?.present === false ? 'off' : undefined],
+  ]);
+}
+
+/**
+ * -cpu. Under TCG there is no host CPU to pass through, so host-passthrough and host-model map
+ * to `max` (every feature TCG can emulate), as does mode='maximum'. Under KVM host-passthrough
+ * is `host,migratable=on` and host-model is also `host` (no model expansion yet).
+ */
+export function cpuArg(dom: Domain, caps: QemuCaps, ctx: ArgvContext): string | undefined {
+  const cpu = dom.cpu;
+  const kvmclock = dom.clock?.timers.find((t) => t.name === 'kvmclock');
+  const feats: Array<[string, string | undefined]> = (cpu?.features ?? []).map((f) => [
+    f.name, f.policy === 'disable' || f.policy === 'forbid' ? 'off' : 'on',
+  ]);
+  if (kvmclock?.present === false) feats.push(['kvmclock', 'off']);
+  let model: string | undefined;
+  if (!cpu) model = undefined;
+  else if (cpu.mode === 'maximum') model = 'max';
+  else if (cpu.mode === 'host-passthrough' || cpu.mode === 'host-model') {
+    model = ctx.accel === 'kvm' ? 'host' : 'max';
+    if (ctx.accel === 'kvm' && cpu.mode === 'host-passthrough') feats.unshift(['migratable', cpu.migratable === false ? 'off' : 'on']);
+  } else if (cpu.model) {
+    if (!caps.cpuModels.includes(cpu.model.name)) {
+      throw unsupported(`CPU model '${cpu.model.name}' is not supported by ${caps.binary} (see 'qemu-system-x86_64 -cpu help')`);
+    }
+    model = cpu.model.name;
+  }
+  if (!model && feats.length === 0) return undefined; // QEMU's default (qemu64), as libvirt does
+  return keyValues(model ?? 'qemu64', feats);
+}
+
+function smpArg(dom: Domain): string {
+  const { count, current } = dom.vcpu;
+  const topo = dom.cpu?.topology ?? { sockets: count, dies: 1, cores: 1, threads: 1 };
+  const dies = topo.dies ?? 1;
+  if (topo.sockets * dies * topo.cores * topo.threads !== count) {
+    throw unsupported(`CPU topology sockets=${topo.sockets} dies=${dies} cores=${topo.cores} threads=${topo.threads} `
+      + `gives ${topo.sockets * dies * topo.cores * topo.threads} CPUs but <vcpu> is ${count}`);
+  }
+  if (current !== undefined && (current < 1 || current > count)) {
+    throw unsupported(`<vcpu current='${current}'> must be between 1 and ${count}`);
+  }
+  const online = current ?? count;
+  return keyValues(String(online), [
+    ['maxcpus', online < count ? count : undefined],
+    ['sockets', topo.sockets], ['dies', dies], ['cores', topo.cores], ['threads', topo.threads],
+  ]);
+}
+
+function memoryArgs(dom: Domain): ArgPair[] {
+  const max = dom.maxMemory;
+  if (max && max.size < dom.memory) throw unsupported(`<maxMemory> (${max.size} KiB) is smaller than <memory> (${dom.memory} KiB)`);
+  const m = keyValues(`size=${dom.memory}k`, [['slots', max?.slots], ['maxmem', max ? `${max.size}k` : undefined]]);
+  const backend: Props = { 'qom-type': 'memory-backend-ram', id: 'pc.ram', size: dom.memory * 1024 };
+  return [['-m', m], jsonArg('-object', backend), ['-overcommit', 'mem-lock=off']];
+}
+
+/** -rtc and timer globals from <clock>. */
+function clockArgs(dom: Domain, ctx: ArgvContext): ArgPair[] {
+  const clock = dom.clock ?? { offset: 'utc' as const, timers: [] };
+  if (clock.offset !== 'utc' && clock.offset !== 'localtime') {
+    throw unsupported(`<clock offset='${clock.offset}'> is not supported (use utc or localtime)`);
+  }
+  let driftfix: string | undefined;
+  const args: ArgPair[] = [];
+  for (const t of clock.timers) {
+    if (t.name === 'rtc') {
+      if (t.tickpolicy === 'catchup') driftfix = 'slew';
+      else if (t.tickpolicy && t.tickpolicy !== 'delay') throw unsupported(`<timer name='rtc' tickpolicy='${t.tickpolicy}'> is not supported`);
+    } else if (t.name === 'pit') {
+      // The lost-tick policy exists only on the in-kernel (KVM) PIT; TCG's PIT has none.
+      if (t.tickpolicy && ctx.accel === 'kvm') args.push(['-global', `kvm-pit.lost_tick_policy=${optValue(t.tickpolicy)}`]);
+    } else if (t.name !== 'hpet' && t.name !== 'kvmclock') {
+      throw unsupported(`<timer name='${t.name}'> is not supported`);
+    }
+  }
+  return [['-rtc', keyValues(`base=${clock.offset}`, [['driftfix', driftfix]])], ...args];
+}
+
+/**
+ * Lifecycle. QEMU always runs with -no-shutdown: a guest power-off stops the vCPUs and emits
+ * SHUTDOWN instead of exiting, and the DRIVER then applies <on_poweroff>: destroy -> `quit` /
+ * kill, restart -> `system_reset` + `cont`, preserve -> leave it paused. A guest reboot is
+ * handled by QEMU itself (reboot=reset) unless <on_reboot> is destroy, where reboot=shutdown
+ * turns it into a SHUTDOWN event (reason guest-reset) that the driver turns into a destroy.
+ * A panic (needs a pvpanic device) pauses, or for on_crash=destroy becomes a shutdown; the
+ * driver handles restart/coredump-* from the GUEST_PANICKED event.
+ */
+function lifecycleArgs(dom: Domain): ArgPair[] {
+  const reboot = dom.onReboot === 'destroy' ? 'shutdown' : 'reset';
+  const crash: LifecycleAction = dom.onCrash ?? 'destroy';
+  const panic = crash === 'destroy' || crash === 'coredump-destroy' ? 'shutdown' : 'pause';
+  return [['-no-shutdown'], ['-action', `reboot=${reboot},panic=${panic}`]];
+}
+
+function bootArgs(dom: Domain): ArgPair[] {
+  const menu = dom.os.bootmenu;
+  const boot = keyValues('', [
+    ['menu', menu ? (menu.enable ? 'on' : 'off') : undefined],
+    ['splash-time', menu?.enable ? menu.timeout : undefined],
+    ['strict', 'on'],
+  ]).slice(1);
+  const args: ArgPair[] = [['-boot', boot]];
+  if (dom.os.kernel) args.push(['-kernel', dom.os.kernel]);
+  else if (dom.os.initrd || dom.os.cmdline) throw unsupported('<initrd> and <cmdline> need a <kernel>');
+  if (dom.os.initrd) args.push(['-initrd', dom.os.initrd]);
+  if (dom.os.cmdline) args.push(['-append', dom.os.cmdline]);
+  return args;
+}
+
+/** Everything before the devices, in libvirt's order.  */
+export function machineArgs(dom: Domain, caps: QemuCaps, ctx: ArgvContext): ArgPair[] {
+  if (dom.os.type !== 'hvm') throw unsupported(`<os><type>${String(dom.os.type)}</type> is not supported (only hvm)`);
+  const fw = firmware(dom);
+  const args: ArgPair[] = [
+    ['-name', `guest=${optValue(dom.name)},debug-threads=on`],
+    ['-S'],
+    ...fw.args,
+    ['-machine', machineArg(dom, caps, fw.machineProps)],
+    ['-accel', ctx.accel],
+  ];
+  const cpu = cpuArg(dom, caps, ctx);
+  if (cpu) args.push(['-cpu', cpu]);
+  args.push(...memoryArgs(dom), ['-smp', smpArg(dom)], ['-uuid', dom.uuid]);
+  args.push(['-no-user-config'], ['-nodefaults']);
+  args.push(
+    ['-chardev', keyValues('socket', [['id', 'charmonitor'], ['path', ctx.monitorPath], ['server', 'on'], ['wait', 'off']])],
+    ['-mon', 'chardev=charmonitor,id=monitor,mode=control'],
+  );
+  args.push(...clockArgs(dom, ctx), ...lifecycleArgs(dom), ...bootArgs(dom));
+  return args;
+}
+
+/** Options after the devices: confinement, message format, pidfile. */
+export function trailerArgs(ctx: ArgvContext): ArgPair[] {
+  return [
+    ['-sandbox', 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny'],
+    ['-msg', 'timestamp=on'],
+    ['-pidfile', ctx.pidfilePath],
+  ];
+}

@@ -1,0 +1,128 @@
+// Golden tests: test/golden/<case>.xml -> buildQemuArgv -> test/golden/<case>.args (one argument
+// per line). UPDATE_GOLDEN=1 rewrites the .args files; review the diff before committing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { buildQemuArgv, deviceAliases, liveDomain } from './argv.js';
+import { TsvirtError } from '../util/errors.js';
+import type { Domain } from '../conf/domain-types.js';
+import { argsFile, goldenCases, goldenCaps, goldenCtx, goldenDomain, BASE_CTX } from '../../test/golden/golden.js';
+
+const update = process.env.UPDATE_GOLDEN === '1';
+const cases = goldenCases();
+
+test('there are enough golden cases', () => {
+  assert.ok(cases.length >= 32, `only ${cases.length} golden cases`);
+});
+
+for (const name of cases) {
+  test(`golden: ${name}`, () => {
+    const argv = buildQemuArgv(goldenDomain(name), goldenCaps, goldenCtx(name));
+    const text = argv.join('\n') + '\n';
+    for (const a of argv) assert.ok(!a.includes('\n'), `argument with a newline: ${a}`);
+    if (update) {
+      writeFileSync(argsFile(name), text);
+      return;
+    }
+    assert.ok(existsSync(argsFile(name)), `${name}.args is missing: run with UPDATE_GOLDEN=1`);
+    assert.equal(text, readFileSync(argsFile(name), 'utf8'));
+  });
+}
+
+/** The golden case's domain, changed by `edit`, built with BASE_CTX (+ overrides). */
+function buildEdited(name: string, edit: (d: Domain) => void, ctx = {}): string[] {
+  const dom = goldenDomain(name);
+  edit(dom);
+  return buildQemuArgv(dom, goldenCaps, { ...goldenCtx(name), ...ctx });
+}
+
+function assertError(fn: () => unknown, code: string, pattern: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof TsvirtError, `not a TsvirtError: ${String(e)}`);
+    assert.equal(e.code, code);
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+test('a device the binary lacks is config-unsupported, naming the device', () => {
+  const caps = { ...goldenCaps, devices: goldenCaps.devices.filter((d) => d !== 'virtio-blk-pci') };
+  assertError(() => buildQemuArgv(goldenDomain('disk-virtio-raw'), caps, BASE_CTX), 'config-unsupported', /does not support device 'virtio-blk-pci'/);
+});
+
+test('an unknown machine type is config-unsupported, naming it', () => {
+  assertError(() => buildEdited('minimal-pc', (d) => (d.os.machine = 'pc-i440fx-99.9')), 'config-unsupported', /machine type 'pc-i440fx-99.9'/);
+});
+
+test('a machine alias resolves to its versioned name', () => {
+  const argv = buildEdited('minimal-pc', (d) => (d.os.machine = 'pc'));
+  assert.match(argv[argv.indexOf('-machine') + 1], /^pc-i440fx-7\.2,/);
+});
+
+test('a tap interface without a tap fd names the interface and the ctx field', () => {
+  assertError(() => buildEdited('net-tap-models', () => {}, { tapFds: { 0: 40, 1: 41, 3: 43 } }), 'internal-error', /interface 2 .*tapFds\[2\]/);
+});
+
+test('a volume disk without a resolved path is a clear error', () => {
+  assertError(() => buildEdited('disk-volume', () => {}, { resolvedDiskPaths: {} }), 'internal-error', /volume 'vol1.qcow2' in pool 'default'.*resolvedDiskPaths\[0\]/);
+});
+
+test('an unknown CPU model is config-unsupported', () => {
+  assertError(() => buildEdited('cpu-custom-features', (d) => (d.cpu!.model!.name = 'Pentium9000')), 'config-unsupported', /CPU model 'Pentium9000'/);
+});
+
+test('a topology that does not match the vCPU count is rejected', () => {
+  assertError(() => buildEdited('cpu-topology', (d) => (d.cpu!.topology!.cores = 3)), 'config-unsupported', /gives 12 CPUs but <vcpu> is 8/);
+});
+
+test('autoport VNC without a display from the driver is an error', () => {
+  assertError(() => buildEdited('vnc-autoport', () => {}, { vncPorts: [] }), 'internal-error', /vncPorts\[0\]/);
+});
+
+test('a USB input without a USB controller is rejected', () => {
+  assertError(() => buildEdited('inputs', (d) => (d.devices.controllers = d.devices.controllers.filter((c) => c.type !== 'usb'))),
+    'config-unsupported', /no USB controller/);
+});
+
+test('a virtio console without a virtio-serial controller is rejected', () => {
+  assertError(() => buildEdited('chardev-console-virtio', (d) => (d.devices.controllers = d.devices.controllers.filter((c) => c.type !== 'virtio-serial'))),
+    'config-unsupported', /virtio-serial/);
+});
+
+test('KVM accel puts -accel kvm and host CPU; TCG never uses host', () => {
+  const kvm = buildQemuArgv(goldenDomain('cpu-host-passthrough-kvm'), goldenCaps, goldenCtx('cpu-host-passthrough-kvm'));
+  assert.equal(kvm[kvm.indexOf('-accel') + 1], 'kvm');
+  assert.equal(kvm[kvm.indexOf('-cpu') + 1], 'host,migratable=on');
+  for (const name of cases) {
+    const ctx = goldenCtx(name);
+    if (ctx.accel !== 'tcg') continue;
+    const argv = buildQemuArgv(goldenDomain(name), goldenCaps, ctx);
+    const cpu = argv.indexOf('-cpu');
+    if (cpu >= 0) assert.ok(!/^host\b/.test(argv[cpu + 1]), `${name}: -cpu host under TCG`);
+  }
+});
+
+test('every -device id is unique and matches deviceAliases', () => {
+  for (const name of cases) {
+    const dom = goldenDomain(name);
+    const argv = buildQemuArgv(dom, goldenCaps, goldenCtx(name));
+    const ids = argv.filter((_, i) => argv[i - 1] === '-device').map((a) => JSON.parse(a).id as string);
+    assert.equal(new Set(ids).size, ids.length, `${name}: duplicate ids ${ids.join(' ')}`);
+    const aliases = deviceAliases(dom);
+    for (const alias of [...aliases.disks, ...aliases.interfaces, ...aliases.hostdevs]) {
+      assert.ok(ids.includes(alias), `${name}: alias ${alias} has no -device`);
+    }
+  }
+});
+
+test('liveDomain fills aliases, pty paths and the VNC port', () => {
+  const dom = goldenDomain('q35-full');
+  const live = liveDomain(dom, 7, goldenCtx('q35-full'), [{ label: 'charserial0', filename: 'pty:/dev/pts/9' }]);
+  assert.equal(live.id, 7);
+  assert.equal(live.devices.disks[0].alias, 'virtio-disk0');
+  assert.equal(live.devices.serials[0].source?.path, '/dev/pts/9');
+  assert.equal(live.devices.consoles[0].source?.path, '/dev/pts/9');
+  assert.equal(live.devices.consoles[0].alias, 'serial0');
+  assert.equal(live.devices.graphics[0].port, 5900);
+  assert.equal(dom.devices.disks[0].alias, undefined, 'the definition is not changed');
+});

@@ -1,0 +1,64 @@
+// The QEMU driver as the daemon sees it: capabilities, start, and re-attaching to
+// QEMUs that outlived a previous tsvirtd.
+import type { Domain } from '../conf/domain-types.js';
+import { TsvirtError } from '../util/errors.js';
+import type { QemuCaps } from './caps-types.js';
+import { DEFAULT_QEMU_BINARY, probeQemuCaps } from './caps.js';
+import { QmpMonitor } from './qmp-monitor.js';
+import * as qmp from './qmp-commands.js';
+import { cmdlineOf, isAlive } from './qemu-process.js';
+import { startQemu, type StartPaths } from './start.js';
+import { QemuVm } from './vm.js';
+
+export interface QemuDriverOptions {
+  cacheDir: string;
+  /** false skips booting a KVM test guest (then KVM counts as unusable) */
+  kvmProbe?: boolean;
+}
+
+export interface ReattachInfo {
+  pid: number;
+  monitorPath: string;
+  live: Domain;
+}
+
+export class QemuDriver {
+  private readonly capsByBinary = new Map<string, Promise<QemuCaps>>();
+
+  constructor(private readonly opts: QemuDriverOptions) {}
+
+  caps(binary = DEFAULT_QEMU_BINARY): Promise<QemuCaps> {
+    let p = this.capsByBinary.get(binary);
+    if (!p) {
+      p = probeQemuCaps(binary, { cacheDir: this.opts.cacheDir, kvmProbe: this.opts.kvmProbe ?? true });
+      p.catch(() => this.capsByBinary.delete(binary));
+      this.capsByBinary.set(binary, p);
+    }
+    return p;
+  }
+
+  async start(def: Domain, id: number, paths: StartPaths, paused = false): Promise<QemuVm> {
+    const caps = await this.caps(def.devices.emulator ?? DEFAULT_QEMU_BINARY);
+    return startQemu({ def, id, caps, paths, paused });
+  }
+
+  /**
+   * Connects to a QEMU started by an earlier tsvirtd. Returns null when that QEMU is
+   * gone (or the pid now belongs to another program).
+   */
+  async reattach(info: ReattachInfo): Promise<QemuVm | null> {
+    if (!isAlive(info.pid)) return null;
+    const cmd = cmdlineOf(info.pid);
+    if (!cmd || !cmd.some((a) => a.includes(info.monitorPath))) return null;
+    let mon: QmpMonitor;
+    try {
+      mon = await QmpMonitor.connect(info.monitorPath, { timeoutMs: 5000 });
+    } catch (e) {
+      throw new TsvirtError('operation-failed', `cannot re-attach to QEMU ${info.pid} of domain '${info.live.name}': ${(e as Error).message}`);
+    }
+    const status = await qmp.queryStatus(mon);
+    const state = status.running ? 'running' : 'paused';
+    const reason = status.running ? 'booted' : status.status === 'shutdown' ? 'shutting down' : 'user';
+    return new QemuVm(info.pid, mon, info.monitorPath, info.live, { state, reason });
+  }
+}

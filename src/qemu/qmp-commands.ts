@@ -1,0 +1,221 @@
+// One typed function per QMP command (QEMU 7.2 schema). The only place that knows
+// QMP command names and argument spellings; callers pass the monitor first.
+import type { QmpMonitor, QmpExecuteOptions } from './qmp-monitor.js';
+
+type Mon = Pick<QmpMonitor, 'execute'>;
+type Opts = QmpExecuteOptions;
+
+// ---- session and run state ----
+
+export async function qmpCapabilities(mon: Mon, opts?: Opts): Promise<void> {
+  await mon.execute('qmp_capabilities', undefined, opts);
+}
+
+export async function cont(mon: Mon, opts?: Opts): Promise<void> {
+  await mon.execute('cont', undefined, opts);
+}
+
+export async function stop(mon: Mon, opts?: Opts): Promise<void> {
+  await mon.execute('stop', undefined, opts);
+}
+
+/** ACPI power button: the guest decides whether to shut down. */
+export async function systemPowerdown(mon: Mon, opts?: Opts): Promise<void> {
+  await mon.execute('system_powerdown', undefined, opts);
+}
+
+export async function systemReset(mon: Mon, opts?: Opts): Promise<void> {
+  await mon.execute('system_reset', undefined, opts);
+}
+
+/** QEMU exits right after answering; the monitor then sees 'close'. */
+export async function quit(mon: Mon, opts?: Opts): Promise<void> {
+  await mon.execute('quit', undefined, opts);
+}
+
+export interface QmpStatus {
+  /** "running", "paused", "prelaunch", "shutdown", "guest-panicked", "inmigrate", ... */
+  status: string;
+  running: boolean;
+  singlestep?: boolean;
+}
+
+export function queryStatus(mon: Mon, opts?: Opts): Promise<QmpStatus> {
+  return mon.execute<QmpStatus>('query-status', undefined, opts);
+}
+
+export interface QmpVersion {
+  qemu: { major: number; minor: number; micro: number };
+  package: string;
+}
+
+export function queryVersion(mon: Mon, opts?: Opts): Promise<QmpVersion> {
+  return mon.execute<QmpVersion>('query-version', undefined, opts);
+}
+
+export function queryTarget(mon: Mon, opts?: Opts): Promise<{ arch: string }> {
+  return mon.execute<{ arch: string }>('query-target', undefined, opts);
+}
+
+export function queryKvm(mon: Mon, opts?: Opts): Promise<{ enabled: boolean; present: boolean }> {
+  return mon.execute('query-kvm', undefined, opts);
+}
+
+// ---- capabilities ----
+
+export interface QmpMachineInfo {
+  name: string;
+  alias?: string;
+  'is-default'?: boolean;
+  'cpu-max': number;
+  'hotpluggable-cpus': boolean;
+  'numa-mem-supported': boolean;
+  deprecated: boolean;
+  'default-cpu-type'?: string;
+  'default-ram-id'?: string;
+  acpi?: boolean;
+}
+
+export function queryMachines(mon: Mon, opts?: Opts): Promise<QmpMachineInfo[]> {
+  return mon.execute<QmpMachineInfo[]>('query-machines', undefined, opts);
+}
+
+export interface QmpCpuDefinition {
+  name: string;
+  'migration-safe'?: boolean;
+  static: boolean;
+  'unavailable-features'?: string[];
+  typename: string;
+  'alias-of'?: string;
+  deprecated: boolean;
+}
+
+export function queryCpuDefinitions(mon: Mon, opts?: Opts): Promise<QmpCpuDefinition[]> {
+  return mon.execute<QmpCpuDefinition[]>('query-cpu-definitions', undefined, opts);
+}
+
+export interface QomTypeInfo {
+  name: string;
+  abstract?: boolean;
+  parent?: string;
+}
+
+export function qomListTypes(
+  mon: Mon, filter: { implements?: string; abstract?: boolean } = {}, opts?: Opts,
+): Promise<QomTypeInfo[]> {
+  const args: Record<string, unknown> = {};
+  if (filter.implements !== undefined) args.implements = filter.implements;
+  if (filter.abstract !== undefined) args.abstract = filter.abstract;
+  return mon.execute<QomTypeInfo[]>('qom-list-types', args, opts);
+}
+
+export function qomGet<T = unknown>(mon: Mon, path: string, property: string, opts?: Opts): Promise<T> {
+  return mon.execute<T>('qom-get', { path, property }, opts);
+}
+
+// ---- chardevs, display, input ----
+
+export interface QmpChardevInfo {
+  label: string;
+  /** e.g. "pty:/dev/pts/3", "unix:/run/x.sock,server=on", "file" */
+  filename: string;
+  'frontend-open'?: boolean;
+}
+
+export function queryChardev(mon: Mon, opts?: Opts): Promise<QmpChardevInfo[]> {
+  return mon.execute<QmpChardevInfo[]>('query-chardev', undefined, opts);
+}
+
+export interface QmpVncInfo {
+  enabled: boolean;
+  host?: string;
+  family?: string;
+  service?: string;
+  auth?: string;
+  clients?: Array<{ host: string; service: string; family: string; websocket: boolean }>;
+}
+
+export function queryVnc(mon: Mon, opts?: Opts): Promise<QmpVncInfo> {
+  return mon.execute<QmpVncInfo>('query-vnc', undefined, opts);
+}
+
+/** Sets the VNC password (QEMU 7.2: set_password with protocol vnc). */
+export async function setVncPassword(mon: Mon, password: string, opts?: Opts): Promise<void> {
+  await mon.execute('set_password', { protocol: 'vnc', password }, opts);
+}
+
+/**
+ * Presses the keys together, then releases them. A key is a QEMU qcode name
+ * ("ctrl", "alt", "delete", "a", "ret") or a number (a raw scancode).
+ */
+export async function sendKey(mon: Mon, keys: Array<string | number>, holdTimeMs?: number, opts?: Opts): Promise<void> {
+  const args: Record<string, unknown> = {
+    keys: keys.map((k) => (typeof k === 'number' ? { type: 'number', data: k } : { type: 'qcode', data: k })),
+  };
+  if (holdTimeMs !== undefined) args['hold-time'] = holdTimeMs;
+  await mon.execute('send-key', args, opts);
+}
+
+/** Runs an HMP (human monitor) command line and returns its text output. */
+export function humanMonitorCommand(mon: Mon, commandLine: string, opts?: Opts): Promise<string> {
+  return mon.execute<string>('human-monitor-command', { 'command-line': commandLine }, opts);
+}
+
+// ---- hot-plug ----
+
+/** props holds `driver`, `id` and the device's properties, as on the -device command line. */
+export async function deviceAdd(mon: Mon, props: Record<string, unknown>, opts?: Opts): Promise<void> {
+  await mon.execute('device_add', props, opts);
+}
+
+/** Asks the guest to release the device; completion is the DEVICE_DELETED event. */
+export async function deviceDel(mon: Mon, id: string, opts?: Opts): Promise<void> {
+  await mon.execute('device_del', { id }, opts);
+}
+
+/** props as for -blockdev (driver, node-name, file, ...). */
+export async function blockdevAdd(mon: Mon, props: Record<string, unknown>, opts?: Opts): Promise<void> {
+  await mon.execute('blockdev-add', props, opts);
+}
+
+export async function blockdevDel(mon: Mon, nodeName: string, opts?: Opts): Promise<void> {
+  await mon.execute('blockdev-del', { 'node-name': nodeName }, opts);
+}
+
+/** props as for -netdev: `type`, `id` and the backend's options. */
+export async function netdevAdd(mon: Mon, props: Record<string, unknown>, opts?: Opts): Promise<void> {
+  await mon.execute('netdev_add', props, opts);
+}
+
+export async function netdevDel(mon: Mon, id: string, opts?: Opts): Promise<void> {
+  await mon.execute('netdev_del', { id }, opts);
+}
+
+/** Link state of a NIC (its device id) or netdev. */
+export async function setLink(mon: Mon, name: string, up: boolean, opts?: Opts): Promise<void> {
+  await mon.execute('set_link', { name, up }, opts);
+}
+
+// ---- memory and CPUs ----
+
+/** Current balloon size in bytes ("actual"); fails with DeviceNotActive when there is no balloon. */
+export function queryBalloon(mon: Mon, opts?: Opts): Promise<{ actual: number }> {
+  return mon.execute<{ actual: number }>('query-balloon', undefined, opts);
+}
+
+/** Asks the balloon driver for a new guest memory size, in bytes. */
+export async function balloon(mon: Mon, bytes: number, opts?: Opts): Promise<void> {
+  await mon.execute('balloon', { value: bytes }, opts);
+}
+
+export interface QmpCpuInfoFast {
+  'cpu-index': number;
+  'qom-path': string;
+  'thread-id': number;
+  target: string;
+  props?: { 'node-id'?: number; 'socket-id'?: number; 'core-id'?: number; 'thread-id'?: number };
+}
+
+export function queryCpusFast(mon: Mon, opts?: Opts): Promise<QmpCpuInfoFast[]> {
+  return mon.execute<QmpCpuInfoFast[]>('query-cpus-fast', undefined, opts);
+}

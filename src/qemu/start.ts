@@ -1,0 +1,138 @@
+// Starting a domain, in named phases. Each phase that changes the host registers
+// how to undo it; a failure in any phase undoes everything done before it, so a
+// failed start leaves no process, socket or file behind.
+import { promises as fs, constants as fsc } from 'node:fs';
+import * as path from 'node:path';
+import type { Domain } from '../conf/domain-types.js';
+import { TsvirtError, toTsvirtError } from '../util/errors.js';
+import { UndoStack } from '../util/undo.js';
+import type { ArgvContext, QemuCaps } from './caps-types.js';
+import { buildQemuArgv, liveDomain } from './argv.js';
+import { QmpMonitor } from './qmp-monitor.js';
+import * as qmp from './qmp-commands.js';
+import { launchQemu, logTail, spawned, killPid, waitForExit } from './qemu-process.js';
+import { QemuVm } from './vm.js';
+import { pickVncPorts } from './vnc-ports.js';
+
+export interface StartPaths {
+  /** per-domain folder for the monitor socket, pidfile and channel sockets */
+  domainRunDir: string;
+  /** the domain's QEMU log (<logdir>/<name>.log) */
+  logFile: string;
+  /** folder for serial logs */
+  logDir: string;
+}
+
+export interface StartOptions {
+  def: Domain;
+  id: number;
+  caps: QemuCaps;
+  paths: StartPaths;
+  paused?: boolean;
+}
+
+export type StartPhase = 'prepare-definition' | 'prepare-host' | 'launch' | 'connect' | 'finish';
+
+const MONITOR_TIMEOUT_MS = 10_000;
+
+async function mustExist(file: string | undefined, what: string, dom: string): Promise<void> {
+  if (!file) return;
+  try {
+    await fs.access(file, fsc.R_OK);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message;
+    throw new TsvirtError('operation-invalid', `cannot access ${what} '${file}' of domain '${dom}': ${why}`);
+  }
+}
+
+/** Phase 1: checks that need no side effects. */
+async function prepareDefinition(def: Domain, caps: QemuCaps): Promise<void> {
+  if (def.type === 'kvm' && !caps.accels.kvm) {
+    throw new TsvirtError(
+      'config-unsupported',
+      `domain '${def.name}' needs KVM, but KVM is not usable on this host: ${caps.accels.kvmReason ?? 'unknown reason'}. ` +
+        `Use <domain type='qemu'> to run it under software emulation (TCG).`,
+    );
+  }
+  await mustExist(def.os.kernel, 'kernel', def.name);
+  await mustExist(def.os.initrd, 'initrd', def.name);
+  await mustExist(def.os.loader?.path, 'loader', def.name);
+  for (const disk of def.devices.disks) {
+    await mustExist(disk.source?.file ?? disk.source?.dev, `disk ${disk.target.dev} source`, def.name);
+  }
+  if (def.devices.emulator) await mustExist(def.devices.emulator, 'emulator', def.name);
+}
+
+/** Runs the start sequence; resolves with the running (or paused) VM. */
+export async function startQemu(opts: StartOptions, onPhase?: (p: StartPhase) => void): Promise<QemuVm> {
+  const { def, caps, paths } = opts;
+  const undo = new UndoStack();
+  let phase: StartPhase = 'prepare-definition';
+  const enter = (p: StartPhase) => {
+    phase = p;
+    onPhase?.(p);
+  };
+  try {
+    enter('prepare-definition');
+    await prepareDefinition(def, caps);
+
+    enter('prepare-host');
+    await fs.mkdir(paths.domainRunDir, { recursive: true, mode: 0o700 });
+    undo.push(() => fs.rm(paths.domainRunDir, { recursive: true, force: true }));
+    await fs.mkdir(paths.logDir, { recursive: true });
+    const ctx: ArgvContext = {
+      accel: def.type === 'kvm' ? 'kvm' : 'tcg',
+      monitorPath: path.join(paths.domainRunDir, 'monitor.sock'),
+      pidfilePath: path.join(paths.domainRunDir, 'qemu.pid'),
+      logDir: paths.logDir,
+      channelDir: paths.domainRunDir,
+      vncPorts: await pickVncPorts(def),
+    };
+
+    enter('launch');
+    const argv = buildQemuArgv(def, caps, ctx);
+    const binary = def.devices.emulator ?? caps.binary;
+    const child = launchQemu(binary, argv, paths.logFile);
+    const pid = await spawned(child);
+    undo.push(async () => {
+      killPid(pid, 'SIGKILL');
+      await waitForExit(pid, 5000);
+    });
+
+    enter('connect');
+    const exited = new AbortController();
+    child.once('exit', () => exited.abort(new Error('QEMU exited')));
+    let mon: QmpMonitor;
+    try {
+      mon = await QmpMonitor.connect(ctx.monitorPath, {
+        timeoutMs: MONITOR_TIMEOUT_MS,
+        retryUntilMs: MONITOR_TIMEOUT_MS,
+        signal: exited.signal,
+      });
+    } catch (e) {
+      await waitForExit(pid, 200);
+      const tail = (await logTail(paths.logFile)).trim().split('\n').filter((l) => !l.startsWith(' ')).slice(-3).join('\n');
+      throw new TsvirtError('operation-failed', `QEMU for domain '${def.name}' failed to start: ${tail || toTsvirtError(e).message}`);
+    }
+    undo.push(() => mon.close());
+
+    enter('finish');
+    const chardevs = await qmp.queryChardev(mon);
+    const live = liveDomain(def, opts.id, ctx, chardevs);
+    const vm = new QemuVm(pid, mon, ctx.monitorPath, live, { state: 'paused', reason: 'starting up' });
+    if (opts.paused) {
+      vm.state = 'paused';
+      vm.reason = 'user';
+    } else {
+      await vm.startCpus('booted');
+    }
+    return vm;
+  } catch (e) {
+    await undo.run();
+    const err = toTsvirtError(e);
+    if (phase !== 'prepare-definition' && err.code === 'internal-error') {
+      throw new TsvirtError('internal-error', `start of '${def.name}' failed in phase ${phase}: ${err.message}`, { cause: e });
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,35 @@
+// Picks free TCP ports for VNC servers with autoport, as libvirt does (5900 upwards).
+import * as net from 'node:net';
+import type { Domain } from '../conf/domain-types.js';
+
+const VNC_BASE = 5900;
+const VNC_MAX = 65535;
+/** ports handed out but maybe not yet bound by their QEMU */
+const reserved = new Set<number>();
+
+function canBind(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+export async function pickVncPorts(dom: Domain): Promise<number[]> {
+  const ports: number[] = [];
+  for (const g of dom.devices.graphics) {
+    if (g.type !== 'vnc') continue;
+    if (!g.autoport && g.port !== undefined && g.port >= VNC_BASE) {
+      ports.push(g.port - VNC_BASE);
+      continue;
+    }
+    const host = g.listen ?? g.listens.find((l) => l.type === 'address')?.address ?? '127.0.0.1';
+    let port = VNC_BASE;
+    while (port <= VNC_MAX && (reserved.has(port) || !(await canBind(port, host)))) port++;
+    reserved.add(port);
+    // the reservation only bridges the gap until QEMU has bound the port
+    setTimeout(() => reserved.delete(port), 30_000).unref();
+    ports.push(port - VNC_BASE);
+  }
+  return ports;
+}

@@ -1,0 +1,109 @@
+// Test harness: a real tsvirtd in its own process with an isolated --root, and the
+// real CLI pointed at it. Everything started here is stopped by stop(), by pid.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, promises as fs, existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run, type RunResult } from '../../src/util/spawn.js';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** shared between test daemons so the QEMU capability (and KVM) probe runs once */
+export const TEST_CACHE = path.join(REPO, '.cache', 'test-caps');
+
+export interface TestDaemon {
+  root: string;
+  uri: string;
+  socket: string;
+  pid: number;
+  /** runs bin/tsvirt -c URI ...args */
+  cli(args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult>;
+  /** SIGKILL the daemon (QEMUs it started keep running) */
+  kill(): Promise<void>;
+  /** start a new daemon process on the same root */
+  restart(): Promise<void>;
+  /** stop the daemon, kill every QEMU whose pid is in a status file of this root, remove the root */
+  stop(): Promise<void>;
+  logText(): string;
+}
+
+function canConnect(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createConnection({ path: socket });
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function startTestDaemon(opts: { root?: string } = {}): Promise<TestDaemon> {
+  const root = opts.root ?? mkdtempSync(path.join(os.tmpdir(), 'tsvirt-test-'));
+  const socket = path.join(root, 'run/tsvirt/tsvirtd.sock');
+  const uri = `qemu+unix:///system?socket=${socket}`;
+  const logFile = path.join(root, 'tsvirtd.log');
+  let child: ChildProcess | undefined;
+  const qemuPids = new Set<number>();
+
+  const launch = async () => {
+    await fs.mkdir(root, { recursive: true });
+    await fs.rm(socket, { force: true });
+    const log = await fs.open(logFile, 'a');
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src/daemon/tsvirtd.ts'), '--root', root, '--cache-dir', TEST_CACHE], {
+      cwd: REPO, stdio: ['ignore', log.fd, log.fd],
+    });
+    await log.close();
+    const deadline = Date.now() + 30_000;
+    while (!(await canConnect(socket))) {
+      if (child.exitCode !== null) throw new Error(`tsvirtd exited with ${child.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+      if (Date.now() > deadline) throw new Error(`tsvirtd did not listen within 30 s: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  const collectQemuPids = () => {
+    const dir = path.join(root, 'run/tsvirt/qemu');
+    if (!existsSync(dir)) return;
+    for (const f of readdirSync(dir)) {
+      if (!f.endsWith('.xml')) continue;
+      const m = /pid='(\d+)'/.exec(readFileSync(path.join(dir, f), 'utf8'));
+      if (m) qemuPids.add(Number(m[1]));
+    }
+  };
+
+  const stopChild = async (signal: NodeJS.Signals) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const c = child;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill(signal);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (c.exitCode === null && c.signalCode === null) {
+      c.kill('SIGKILL');
+      await exited;
+    }
+  };
+
+  await launch();
+  const d: TestDaemon = {
+    root, uri, socket,
+    get pid() { return child!.pid!; },
+    cli: (args, o = {}) =>
+      run(path.join(REPO, 'bin/tsvirt'), ['-c', uri, ...args], { input: o.input ?? '', env: { ...process.env, ...o.env }, timeoutMs: o.timeoutMs ?? 60_000 }),
+    kill: async () => { collectQemuPids(); await stopChild('SIGKILL'); },
+    restart: async () => { await launch(); },
+    stop: async () => {
+      collectQemuPids();
+      await stopChild('SIGTERM');
+      collectQemuPids();
+      for (const pid of qemuPids) {
+        // only a QEMU of this root: a pid may have been reused since
+        let cmd = '';
+        try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { continue; }
+        if (!cmd.includes(root)) continue;
+        try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      }
+      await fs.rm(root, { recursive: true, force: true });
+    },
+    logText: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
+  };
+  return d;
+}

@@ -47,19 +47,23 @@ need find findutils
 if ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed'; then
   die "busybox-static is not installed: install the Debian package 'busybox-static' (apt-get install -y busybox-static)"
 fi
-busybox=$(dpkg-query -L busybox-static | grep -m1 -E '/bin/busybox$') || die "busybox-static lists no /bin/busybox"
+busybox=$(dpkg-query -L busybox-static | awk '/\/bin\/busybox$/ && !done { print; done = 1 }')
+[[ -n $busybox ]] || die "busybox-static lists no /bin/busybox"
 [[ -x $busybox ]] || die "$busybox is not executable: reinstall the Debian package 'busybox-static'"
 
 # Exact kernel package and version: one apt-cache call (~1 s here, apt's cache is disabled).
 # The meta package depends on the image with '(= VERSION)'.
 resolve_kernel() {
   local dep
-  dep=$(apt-cache show --no-all-versions "$meta_pkg" 2>/dev/null | sed -n 's/^Depends: *//p' | head -n1 |
-    tr ',' '\n' | grep -m1 -oE 'linux-image-[0-9][^ ]*( \(= [^)]*\))?') || return 1
+  # awk reads all input (no early exit), so pipefail never sees a SIGPIPE.
+  dep=$(apt-cache show --no-all-versions "$meta_pkg" 2>/dev/null |
+    awk '/^Depends:/ && !done { sub(/^Depends: */, ""); print; done = 1 }' |
+    tr ',' '\n' | awk 'match($0, /linux-image-[0-9][^ ]*( \(= [^)]*\))?/) && !done { print substr($0, RSTART, RLENGTH); done = 1 }')
+  [[ -n $dep ]] || return 1
   kpkg=${dep%% *}
   kver=$(sed -n 's/.*(= \(.*\))/\1/p' <<<"$dep")
   if [[ -z $kver ]]; then
-    kver=$(apt-cache show --no-all-versions "$kpkg" 2>/dev/null | sed -n 's/^Version: *//p' | head -n1)
+    kver=$(apt-cache show --no-all-versions "$kpkg" 2>/dev/null | awk '/^Version:/ && !done { print $2; done = 1 }')
   fi
   [[ -n $kpkg && -n $kver ]]
 }

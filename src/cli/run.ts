@@ -37,9 +37,11 @@ export async function execute(ctx: Ctx, p: Prepared): Promise<Outcome> {
     error = e;
     outcome = 'failed';
   }
-  if (!ctx.quiet && !p.args.json) ctx.out('\n');
-  if (outcome === 'failed' && reportError(ctx, error)) outcome = 'fatal';
-  return outcome;
+  // virsh connects before running anything: a connection failure prints no blank line
+  const fatal = outcome === 'failed' && formatError(error).fatal;
+  if (!ctx.quiet && !p.args.json && !fatal) ctx.out('\n');
+  if (outcome === 'failed') reportError(ctx, error);
+  return fatal ? 'fatal' : outcome;
 }
 
 /** Parses every command first (a syntax error runs nothing, as virsh), then runs them in order. */

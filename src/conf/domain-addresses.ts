@@ -2,8 +2,8 @@
 // drive addresses from target names, virtio-serial and USB ports, and PCI slots.
 // i440fx: slot 1 is the PIIX3 (IDE 01.1, USB 01.2), the primary video takes slot 2, then
 // devices get slots 3.. in libvirt's order. q35: SATA sits at 1f.2, the primary video at
-// 01.0, and every other PCI device gets its own pcie-root-port (00:02.x, 00:03.x, ...),
-// plus one spare port for hot-plug, as libvirt adds. (Simplification: libvirt puts
+// 01.0, and every other PCI device gets its own pcie-root-port (first free slot from 00:01, function by function),
+// plus one spare port for hot-plug when the definition had none, as libvirt adds. (Simplification: libvirt puts
 // conventional PCI devices behind a pcie-to-pci-bridge; tsvirt gives them root ports.)
 import type { Controller, DeviceAddress, DeviceCommon, Domain, Disk, PciAddress } from './domain-types.js';
 import { TsvirtError } from '../util/errors.js';
@@ -78,6 +78,8 @@ const pciKey = (bus: number, slot: number, fn: number) => `${bus}:${slot}.${fn}`
 class PciSpace {
   private used = new Set<string>();
   private usedSlots = new Set<string>();
+  /** bus-0 slots holding pcie-root-ports (filled function by function) */
+  readonly rootPortSlots = new Set<number>();
   constructor(dom: Domain) {
     for (const { dev } of addressedDevices(dom)) if (dev.address?.type === 'pci') this.reserve(dev.address);
   }
@@ -102,16 +104,18 @@ class PciSpace {
     }
     throw new TsvirtError('config-unsupported', `no free PCI slot left on bus ${bus}`);
   }
-  /** A free function on bus 0 for a root port, filling slots 2, 3, ... function by function. */
+  /** A free function on bus 0 for a root port, filling slots 1, 2, ... function by function. */
   takeRootPortFunction(): PciAddress {
-    for (let s = 2; s < 0x1f; s++) {
+    // slot 1 too when no video card took it (what libvirt does)
+    for (let s = 1; s < 0x1f; s++) {
+      // only an empty slot or one that already holds root ports takes more root ports
+      if (!this.slotFree(0, s) && !this.rootPortSlots.has(s)) continue;
       for (let f = 0; f < 8; f++) {
         if (!this.isFree(0, s, f)) continue;
-        // a slot holding other devices cannot become a multifunction root port slot
-        if (f === 0 && !this.slotFree(0, s)) break;
         const a: PciAddress = { type: 'pci', domain: 0, bus: 0, slot: s, function: f };
         if (f === 0) a.multifunction = true;
         this.reserve(a);
+        this.rootPortSlots.add(s);
         return a;
       }
     }
@@ -176,6 +180,21 @@ export function assignAddresses(dom: Domain): void {
     for (const dev of todo) dev.address = space.takeSlot(0, 1);
     return;
   }
+  // libvirt adds a spare port for hot-plug only when the definition had no root port at all
+  const hadRootPorts = d.controllers.some((c) => c.model === 'pcie-root-port');
+  for (const c of d.controllers) {
+    if (c.model === 'pcie-root-port' && c.address?.type === 'pci' && c.address.bus === 0) space.rootPortSlots.add(c.address.slot);
+  }
+  // root ports the user listed without an address get theirs first
+  for (const c of d.controllers) {
+    if (c.model !== 'pcie-root-port') continue;
+    if (!c.address) c.address = space.takeRootPortFunction();
+    if (c.address.type === 'pci') {
+      c.target ??= {};
+      c.target.chassis ??= c.index;
+      c.target.port ??= c.address.slot * 8 + c.address.function;
+    }
+  }
   let created = 0;
   // buses named by explicit addresses need their root ports (libvirt adds them too)
   const maxBus = Math.max(0, ...addressedDevices(dom).map(({ dev }) => (dev.address?.type === 'pci' ? dev.address.bus : 0)));
@@ -187,7 +206,7 @@ export function assignAddresses(dom: Domain): void {
     dev.address = { type: 'pci', domain: 0, bus: port.index, slot: 0, function: 0 };
     space.reserve(dev.address);
   }
-  if (created > 0 && !freePort()) addRootPort(dom, space);
+  if (created > 0 && !hadRootPorts && !freePort()) addRootPort(dom, space);
 }
 
 function addRootPort(dom: Domain, space: PciSpace): Controller {

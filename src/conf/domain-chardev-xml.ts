@@ -49,6 +49,7 @@ export function parseCharDevice(x: XmlElement, kind: CharKind): CharDevice {
 export function formatCharDevice(dev: CharDevice, kind: CharKind, opts: FormatOptions, mirror?: CharDevice): XmlNode {
   const live = !opts.inactive;
   const src = mirror?.source ?? dev.source;
+  const log = mirror?.log ?? dev.log;
   const isPty = dev.type === 'pty';
   // a pty's path is allocated at start: live-only
   const path = src?.path !== undefined && (!isPty || live) ? src.path : undefined;
@@ -56,7 +57,7 @@ export function formatCharDevice(dev: CharDevice, kind: CharKind, opts: FormatOp
   const t = dev.target;
   const children: XmlChild[] = [
     path !== undefined || src?.mode !== undefined ? el('source', { mode: src?.mode, path }) : undefined,
-    dev.log ? el('log', { file: dev.log.file, append: dev.log.append === undefined ? undefined : dev.log.append ? 'on' : 'off' }) : undefined,
+    log ? el('log', { file: log.file, append: log.append === undefined ? undefined : log.append ? 'on' : 'off' }) : undefined,
     t
       ? el(
           'target',

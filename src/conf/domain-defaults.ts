@@ -15,6 +15,8 @@ export interface DefaultsCaps {
   defaultMachine?: string;
   /** emulator path used when the XML names none */
   emulator?: string;
+  /** machine aliases to their canonical names, e.g. { pc: 'pc-i440fx-7.2', q35: 'pc-q35-7.2' } (libvirt stores the canonical one) */
+  canonicalMachines?: Record<string, string>;
 }
 
 const BUS_BY_PREFIX: Array<[string, Disk['target']['bus']]> = [['vd', 'virtio'], ['sd', 'scsi'], ['hd', 'ide'], ['fd', 'fdc']];
@@ -26,6 +28,8 @@ export function applyDomainDefaults(input: Domain, caps: DefaultsCaps = {}): Dom
   const os = dom.os;
   os.arch ??= caps.arch ?? 'x86_64';
   os.machine ??= caps.defaultMachine ?? 'pc';
+  os.machine = caps.canonicalMachines?.[os.machine] ?? os.machine;
+  if (dom.cpu?.topology) dom.cpu.topology.dies ??= 1;
   const d = dom.devices;
   const deviceBoot = [...d.disks, ...d.interfaces, ...d.hostdevs].some((x) => x.boot);
   if (os.boot.length === 0 && !deviceBoot) os.boot.push('hd');
@@ -70,6 +74,10 @@ export function applyDomainDefaults(input: Domain, caps: DefaultsCaps = {}): Dom
     if (v.model.type === 'none') return;
     const vram = VIDEO_VRAM[v.model.type];
     if (vram !== undefined) v.model.vram ??= vram;
+    if (v.model.type === 'qxl') {
+      v.model.ram ??= 65536;
+      v.model.vgamem ??= 16384;
+    }
     v.model.heads ??= 1;
     if (i === 0) v.model.primary ??= true;
   });

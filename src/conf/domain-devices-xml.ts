@@ -188,7 +188,15 @@ const VIDEO_MODELS = ['vga', 'cirrus', 'virtio', 'qxl', 'bochs', 'ramfb', 'none'
 export function parseVideo(x: XmlElement): Video {
   const m = x.child('model');
   const v: Video = { model: { type: m ? m.reqEnumAttr('type', VIDEO_MODELS) : 'vga' } };
-  if (m) assignDefined(v.model, { vram: m.intAttr('vram', { min: 0 }), heads: m.intAttr('heads', { min: 1 }), primary: m.boolAttr('primary') });
+  if (m) {
+    assignDefined(v.model, {
+      ram: m.intAttr('ram', { min: 0 }),
+      vram: m.intAttr('vram', { min: 0 }),
+      vgamem: m.intAttr('vgamem', { min: 0 }),
+      heads: m.intAttr('heads', { min: 1 }),
+      primary: m.boolAttr('primary'),
+    });
+  }
   parseDeviceInfo(x, v);
   return v;
 }
@@ -196,7 +204,7 @@ export function parseVideo(x: XmlElement): Video {
 export function formatVideo(v: Video, opts: FormatOptions): XmlNode {
   const m = v.model;
   return el('video', {}, [
-    el('model', { type: m.type, vram: m.vram, heads: m.heads, primary: m.primary === undefined ? undefined : m.primary }),
+    el('model', { type: m.type, ram: m.ram, vram: m.vram, vgamem: m.vgamem, heads: m.heads, primary: m.primary }),
     ...formatDeviceInfo(v, opts),
   ]);
 }

@@ -124,7 +124,15 @@ export interface Graphics {
 }
 
 export interface Video extends DeviceCommon {
-  model: { type: 'vga' | 'cirrus' | 'virtio' | 'qxl' | 'bochs' | 'ramfb' | 'none'; vram?: number; heads?: number; primary?: boolean };
+  model: {
+    type: 'vga' | 'cirrus' | 'virtio' | 'qxl' | 'bochs' | 'ramfb' | 'none';
+    vram?: number;
+    heads?: number;
+    primary?: boolean;
+    /** qxl only: ram and vgamem sizes in KiB */
+    ram?: number;
+    vgamem?: number;
+  };
 }
 
 export interface Input extends DeviceCommon {

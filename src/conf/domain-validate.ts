@@ -6,6 +6,7 @@ import { TsvirtError } from '../util/errors.js';
 import { isMulticastMac, parseMac } from '../util/mac.js';
 import { formatKiB } from '../util/units.js';
 import { checkAddressConflicts, isQ35 } from './domain-addresses.js';
+import { describeAddress } from './domain-address-xml.js';
 
 export const MAX_MEMORY_KIB = 16 * 1024 ** 3; // 16 TiB
 export const MAX_VCPUS = 4096;
@@ -27,6 +28,7 @@ export function validateDomain(dom: Domain): void {
   const v = dom.vcpu;
   if (v.count < 1) throw xmlErr('vcpu count must be at least 1');
   if (v.count > MAX_VCPUS) throw unsupported(`vcpu count ${v.count} exceeds the maximum of ${MAX_VCPUS}`);
+  if (dom.os.machine !== undefined && !isQ35(dom) && v.count > 255) throw unsupported(`machine '${dom.os.machine}' supports at most 255 vCPUs; use q35`);
   if (v.current !== undefined && (v.current < 1 || v.current > v.count)) throw xmlErr(`current vcpus (${v.current}) must be between 1 and the vcpu count (${v.count})`);
   const topo = dom.cpu?.topology;
   if (topo && topo.sockets * (topo.dies ?? 1) * topo.cores * topo.threads !== v.count) {
@@ -37,6 +39,10 @@ export function validateDomain(dom: Domain): void {
   if ((dom.os.initrd !== undefined || dom.os.cmdline !== undefined) && dom.os.kernel === undefined) {
     throw xmlErr('<initrd> and <cmdline> need a <kernel> in <os>');
   }
+  for (const [what, action] of [['on_poweroff', dom.onPoweroff], ['on_reboot', dom.onReboot]] as const) {
+    if (action === 'preserve') throw unsupported(`the 'preserve' action is not supported for ${what}`);
+  }
+  if (dom.maxMemory) throw unsupported('memory hotplug (<maxMemory>) needs guest NUMA cells, which tsvirt does not support');
   validateDevices(dom);
   checkAddressConflicts(dom);
 }
@@ -67,6 +73,7 @@ function validateDevices(dom: Domain): void {
     if (disk.device === 'disk' && disk.type !== 'volume' && !disk.source) throw xmlErr(`disk '${t}' has no <source>`);
     if (disk.target.bus === 'ide' && q35) throw unsupported(`disk '${t}': IDE is not available on a q35 machine; use bus 'sata'`);
     if (disk.device === 'floppy' && disk.target.bus && disk.target.bus !== 'fdc') throw unsupported(`floppy '${t}' must use bus 'fdc'`);
+    if (disk.device === 'lun' && disk.target.bus !== 'scsi' && disk.target.bus !== 'virtio') throw unsupported(`disk '${t}': device 'lun' needs bus 'scsi' or 'virtio'`);
     if (disk.target.bus === 'virtio' && disk.device === 'cdrom') throw unsupported(`disk '${t}': a cdrom cannot use bus 'virtio'`);
     if (disk.address && disk.target.bus) {
       const wantsDrive = ['ide', 'sata', 'scsi', 'fdc'].includes(disk.target.bus);
@@ -96,8 +103,12 @@ function validateDevices(dom: Domain): void {
     if (orders.has(x.boot!.order)) throw xmlErr(`boot order ${x.boot!.order} is used by more than one device`);
     orders.add(x.boot!.order);
   }
+  const hostSources = new Set<string>();
   for (const h of d.hostdevs) {
     if (!h.source?.address) throw xmlErr('hostdev needs a PCI source address');
+    const src = describeAddress(h.source.address);
+    if (hostSources.has(src)) throw xmlErr(`host device ${src} is assigned more than once`);
+    hostSources.add(src);
   }
   const ctrls = new Set<string>();
   for (const c of d.controllers) {

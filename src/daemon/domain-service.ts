@@ -34,16 +34,15 @@ export class DomainService {
 
   // ---- definitions -------------------------------------------------------
 
-  /** parse, resolve the machine alias (pc -> pc-i440fx-7.2, as libvirt), defaults, validate */
+  /** parse, defaults (with the machine alias resolved: pc -> pc-i440fx-7.2, as libvirt stores it), validate */
   private async prepare(xml: string): Promise<Domain> {
     const parsed = parseDomainXml(xml);
     const caps = await this.driver.caps(parsed.devices.emulator);
-    if (parsed.os.machine) {
-      const m = findMachine(caps, parsed.os.machine);
-      if (!m) throw new TsvirtError('config-unsupported', `machine type '${parsed.os.machine}' is not supported by ${caps.binary}`);
-      parsed.os.machine = m.name;
+    if (parsed.os.machine && !findMachine(caps, parsed.os.machine)) {
+      throw new TsvirtError('config-unsupported', `Emulator '${caps.binary}' does not support machine type '${parsed.os.machine}'`);
     }
-    const def = applyDomainDefaults(parsed, { arch: caps.arch, defaultMachine: defaultMachine(caps), emulator: caps.binary });
+    const canonicalMachines = Object.fromEntries(caps.machines.filter((m) => m.alias).map((m) => [m.alias!, m.name]));
+    const def = applyDomainDefaults(parsed, { arch: caps.arch, defaultMachine: defaultMachine(caps), emulator: caps.binary, canonicalMachines });
     validateDomain(def);
     return def;
   }

@@ -9,6 +9,9 @@ import { type ArgPair, type Props, jsonArg, keyValues, pciProps, requireDevice, 
 
 const unsupported = (msg: string) => new TsvirtError('config-unsupported', msg);
 
+/** Device ids (libvirt aliases) serial0, console1, channel0; the chardev id is 'char' + alias. */
+export const charAlias = (kind: 'serial' | 'console' | 'channel', index: number) => `${kind}${index}`;
+
 /** The -chardev value for a character device; `defaultPath` is used by unix sockets without a path. */
 export function chardevArg(dev: CharDevice, id: string, where: string, opts: { defaultLog?: string; defaultPath?: string } = {}): string {
   const log = dev.log ? { file: dev.log.file, append: dev.log.append ?? false } : opts.defaultLog ? { file: opts.defaultLog, append: true } : undefined;
@@ -51,7 +54,7 @@ function requireVirtioSerial(dom: Domain, where: string): void {
 export function serialDeviceProps(dev: CharDevice, index: number, dom: Domain, caps: QemuCaps): Props {
   const where = `serial ${index}`;
   const driver = dev.target?.model ?? dev.target?.type ?? 'isa-serial';
-  const base: Props = { driver, chardev: `charserial${index}`, id: `serial${index}` };
+  const base: Props = { driver, chardev: `char${charAlias('serial', index)}`, id: charAlias('serial', index) };
   let props: Props;
   if (driver === 'isa-serial') props = { ...base, index: dev.target?.port ?? index };
   else if (driver === 'pci-serial') props = { ...base, ...pciProps(dom, dev.address, where) };
@@ -69,7 +72,7 @@ export function virtioPortProps(
   requireVirtioSerial(dom, where);
   const driver = kind === 'console' ? 'virtconsole' : 'virtserialport';
   requireDevice(caps, driver, where);
-  const props: Props = { driver, ...virtioSerialProps(dev.address, where), chardev: `char${kind}${index}`, id: `${kind}${index}` };
+  const props: Props = { driver, ...virtioSerialProps(dev.address, where), chardev: `char${charAlias(kind, index)}`, id: charAlias(kind, index) };
   if (kind === 'channel') {
     if (dev.target?.type && dev.target.type !== 'virtio') throw unsupported(`${where}: target type '${dev.target.type}' is not supported (only virtio)`);
     if (dev.target?.name) props.name = dev.target.name;

@@ -3,9 +3,11 @@
 import { TsvirtError } from '../util/errors.js';
 import type { Domain, Graphics, Video } from '../conf/domain-types.js';
 import type { ArgvContext, QemuCaps } from './caps-types.js';
-import { type ArgPair, type Props, jsonArg, keyValues, pciProps, requireDevice } from './argv-common.js';
+import { type ArgPair, type Props, jsonArg, keyValues, optValue, pciProps, requireDevice } from './argv-common.js';
 
 const unsupported = (msg: string) => new TsvirtError('config-unsupported', msg);
+
+export const videoAlias = (index: number) => `video${index}`;
 
 /** The -vnc value: a unix socket, or host:display (display = port - 5900). */
 export function vncArg(g: Graphics, index: number, ctx: ArgvContext): string {
@@ -16,7 +18,7 @@ export function vncArg(g: Graphics, index: number, ctx: ArgvContext): string {
   if (listen?.type === 'none') {
     head = 'none';
   } else if (listen?.type === 'socket') {
-    head = `unix:${listen.socket ?? `${ctx.channelDir}/vnc${index}.sock`}`;
+    head = `unix:${optValue(listen.socket ?? `${ctx.channelDir}/vnc${index}.sock`)}`;
   } else {
     const host = listen?.address ?? g.listen ?? '127.0.0.1';
     let display: number | undefined;
@@ -57,7 +59,7 @@ export function videoDeviceProps(v: Video, index: number, dom: Domain, caps: Qem
   if (!driver) return undefined;
   const where = `video ${index}`;
   requireDevice(caps, driver, where);
-  const props: Props = { driver, id: `video${index}` };
+  const props: Props = { driver, id: videoAlias(index) };
   const vram = v.model.vram;
   if (vram !== undefined) {
     if (driver === 'VGA' || driver === 'cirrus-vga') props.vgamem_mb = Math.max(1, Math.floor(vram / 1024));

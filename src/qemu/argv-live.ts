@@ -1,8 +1,36 @@
 // The live view of a started domain: the definition plus what only exists while it runs
 // (id, device aliases, allocated pty paths, the VNC port chosen), as libvirt shows in live XML.
+// The aliases are the -device ids the argv builders use.
 import type { CharDevice, Domain } from '../conf/domain-types.js';
 import type { ArgvContext } from './caps-types.js';
-import { deviceAliases } from './argv.js';
+import { controllerAlias } from './argv-controller.js';
+import { diskAlias } from './argv-disk.js';
+import { netAlias } from './argv-net.js';
+import { inputAlias } from './argv-input.js';
+import { hostdevAlias } from './argv-hostdev.js';
+import { charAlias } from './argv-chardev.js';
+import { videoAlias } from './argv-graphics.js';
+import { BALLOON_ALIAS, rngAlias, watchdogAlias } from './argv-misc.js';
+
+/** libvirt's alias of every device, in the order of dom.devices, for the live XML. */
+export function deviceAliases(dom: Domain) {
+  const d = dom.devices;
+  return {
+    disks: d.disks.map((x) => diskAlias(x)),
+    controllers: d.controllers.map((c) => controllerAlias(dom, c.type, c.index)),
+    interfaces: d.interfaces.map((_, i) => netAlias(i)),
+    serials: d.serials.map((_, i) => charAlias('serial', i)),
+    // a console on a serial port is that serial port
+    consoles: d.consoles.map((c, i) => ((c.target?.type ?? 'serial') === 'serial' ? charAlias('serial', c.target?.port ?? 0) : charAlias('console', i))),
+    channels: d.channels.map((_, i) => charAlias('channel', i)),
+    inputs: d.inputs.map((_, i) => inputAlias(i)),
+    videos: d.videos.map((_, i) => videoAlias(i)),
+    hostdevs: d.hostdevs.map((_, i) => hostdevAlias(i)),
+    watchdogs: d.watchdogs.map((_, i) => watchdogAlias(i)),
+    rngs: d.rngs.map((_, i) => rngAlias(i)),
+    memballoon: d.memballoon && d.memballoon.model !== 'none' ? BALLOON_ALIAS : undefined,
+  };
+}
 
 /** One entry of QMP query-chardev: label is the chardev id, filename e.g. "pty:/dev/pts/3". */
 export interface ChardevInfo {
@@ -24,14 +52,14 @@ export function liveDomain(def: Domain, id: number, ctx: ArgvContext, chardevs: 
   d.disks.forEach((x, i) => (x.alias = a.disks[i]));
   d.controllers.forEach((x, i) => (x.alias = a.controllers[i]));
   d.interfaces.forEach((x, i) => (x.alias = a.interfaces[i]));
-  d.serials = d.serials.map((x, i) => ({ ...withPty(x, `charserial${i}`, chardevs), alias: a.serials[i] }));
+  d.serials = d.serials.map((x, i) => ({ ...withPty(x, `char${a.serials[i]}`, chardevs), alias: a.serials[i] }));
   d.consoles = d.consoles.map((x, i) => {
     const onSerial = (x.target?.type ?? 'serial') === 'serial';
     const serial = onSerial ? d.serials.find((s, si) => (s.target?.port ?? si) === (x.target?.port ?? 0)) : undefined;
-    const live = serial ? { ...x, source: serial.source } : withPty(x, `charconsole${i}`, chardevs);
+    const live = serial ? { ...x, source: serial.source } : withPty(x, `char${a.consoles[i]}`, chardevs);
     return { ...live, alias: a.consoles[i] };
   });
-  d.channels = d.channels.map((x, i) => ({ ...withPty(x, `charchannel${i}`, chardevs), alias: a.channels[i] }));
+  d.channels = d.channels.map((x, i) => ({ ...withPty(x, `char${a.channels[i]}`, chardevs), alias: a.channels[i] }));
   d.inputs.forEach((x, i) => (x.alias = a.inputs[i]));
   d.videos.forEach((x, i) => (x.alias = a.videos[i]));
   d.hostdevs.forEach((x, i) => (x.alias = a.hostdevs[i]));

@@ -150,12 +150,12 @@ function lifecycleArgs(dom: Domain): ArgPair[] {
 
 function bootArgs(dom: Domain): ArgPair[] {
   const menu = dom.os.bootmenu;
-  const boot = keyValues('', [
-    ['menu', menu ? (menu.enable ? 'on' : 'off') : undefined],
-    ['splash-time', menu?.enable ? menu.timeout : undefined],
-    ['strict', 'on'],
-  ]).slice(1);
-  const args: ArgPair[] = [['-boot', boot]];
+  const boot = [
+    ...(menu ? [`menu=${menu.enable ? 'on' : 'off'}`] : []),
+    ...(menu?.enable && menu.timeout !== undefined ? [`splash-time=${menu.timeout}`] : []),
+    'strict=on',
+  ];
+  const args: ArgPair[] = [['-boot', boot.join(',')]];
   if (dom.os.kernel) args.push(['-kernel', dom.os.kernel]);
   else if (dom.os.initrd || dom.os.cmdline) throw unsupported('<initrd> and <cmdline> need a <kernel>');
   if (dom.os.initrd) args.push(['-initrd', dom.os.initrd]);

@@ -6,14 +6,19 @@ import { type ArgPair, type Props, isQ35, jsonArg, pciProps, requireDevice } fro
 
 const unsupported = (msg: string) => new TsvirtError('config-unsupported', msg);
 
-/** virtio-balloon-pci, or undefined for model 'none'. <stats period> is not an argv property:
- *  the driver sets it with qom-set guest-stats-polling-interval after start. */
+export const BALLOON_ALIAS = 'balloon0';
+export const rngAlias = (index: number) => `rng${index}`;
+export const watchdogAlias = (index: number) => `watchdog${index}`;
+
+/** virtio-balloon-pci, or undefined for model 'none'. Neither <stats period> nor <currentMemory>
+ *  is an argv property: after start the driver sets the period with qom-set
+ *  guest-stats-polling-interval and the balloon target with QMP `balloon`. */
 export function balloonDeviceProps(b: Memballoon, dom: Domain, caps: QemuCaps): Props | undefined {
   if (b.model === 'none') return undefined;
   if (b.model !== 'virtio') throw unsupported(`memballoon model '${String(b.model)}' is not supported`);
   requireDevice(caps, 'virtio-balloon-pci', 'memballoon');
   return {
-    driver: 'virtio-balloon-pci', id: 'balloon0', ...pciProps(dom, b.address, 'memballoon'),
+    driver: 'virtio-balloon-pci', id: BALLOON_ALIAS, ...pciProps(dom, b.address, 'memballoon'),
     ...(b.autodeflate ? { 'deflate-on-oom': true } : {}),
   };
 }
@@ -29,7 +34,7 @@ export function rngProps(rng: Rng, index: number, dom: Domain, caps: QemuCaps): 
     : { 'qom-type': 'rng-builtin', id };
   const device: Props = { driver: 'virtio-rng-pci', rng: id };
   if (rng.rate) Object.assign(device, { 'max-bytes': rng.rate.bytes, period: rng.rate.period ?? 1000 });
-  Object.assign(device, { id: `rng${index}`, ...pciProps(dom, rng.address, where) });
+  Object.assign(device, { id: rngAlias(index), ...pciProps(dom, rng.address, where) });
   return { object, device };
 }
 
@@ -49,7 +54,7 @@ export function watchdogProps(w: Watchdog, index: number, dom: Domain, caps: Qem
   }
   if (w.model !== 'i6300esb' && w.model !== 'ib700') throw unsupported(`${where}: model '${String(w.model)}' is not supported`);
   requireDevice(caps, w.model, where);
-  const device: Props = { driver: w.model, id: `watchdog${index}` };
+  const device: Props = { driver: w.model, id: watchdogAlias(index) };
   return { device: w.model === 'i6300esb' ? { ...device, ...pciProps(dom, w.address, where) } : device, action };
 }
 

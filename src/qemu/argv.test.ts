@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { buildQemuArgv, deviceAliases, liveDomain } from './argv.js';
 import { TsvirtError } from '../util/errors.js';
+import { diskBlockdevs, diskDeviceProps, diskSourcePath } from './argv-disk.js';
+import { interfacesWithLinkDown, netDeviceProps, netdevProps } from './argv-net.js';
 import type { Domain } from '../conf/domain-types.js';
 import { argsFile, goldenCases, goldenCaps, goldenCtx, goldenDomain, BASE_CTX } from '../../test/golden/golden.js';
 
@@ -125,4 +127,31 @@ test('liveDomain fills aliases, pty paths and the VNC port', () => {
   assert.equal(live.devices.consoles[0].alias, 'serial0');
   assert.equal(live.devices.graphics[0].port, 5900);
   assert.equal(dom.devices.disks[0].alias, undefined, 'the definition is not changed');
+});
+
+test('hot-plug builders give the same bodies the argv carries', () => {
+  const dom = goldenDomain('q35-full');
+  const ctx = goldenCtx('q35-full');
+  const argv = buildQemuArgv(dom, goldenCaps, ctx);
+  const bodies = (opt: string) => argv.filter((_, i) => argv[i - 1] === opt);
+  const disk = dom.devices.disks[0];
+  const nodes = diskBlockdevs(disk, 1, diskSourcePath(disk, 0, ctx));
+  assert.deepEqual(nodes.map((n) => JSON.stringify(n)), bodies('-blockdev').slice(0, 2));
+  assert.ok(bodies('-device').includes(JSON.stringify(diskDeviceProps(disk, dom, goldenCaps, { nodeIndex: 1, hasMedia: true, bootIndex: 1 }))));
+  const nic = dom.devices.interfaces[0];
+  assert.deepEqual(bodies('-netdev'), [JSON.stringify(netdevProps(nic, 0, 40))]);
+  assert.ok(bodies('-device').includes(JSON.stringify(netDeviceProps(nic, 0, dom, goldenCaps))));
+  assert.deepEqual(interfacesWithLinkDown(goldenDomain('net-mtu-linkdown')), ['hostnet0']);
+});
+
+test('disk combinations QEMU cannot run are rejected before QEMU sees them', () => {
+  assertError(() => buildEdited('disk-sata-q35', (d) => (d.devices.disks[0].readonly = true)), 'config-unsupported', /disk 'sda'.*read-only hard disk/);
+  assertError(() => buildEdited('disk-virtio-raw', (d) => (d.devices.disks[0].device = 'cdrom')), 'config-unsupported', /disk 'vda'.*CD-ROM cannot be on the virtio bus/);
+  assertError(() => buildEdited('disk-ide-pc', (d) => (d.os.machine = 'q35')), 'config-unsupported', /IDE controller of the i440fx|q35 machine has no IDE bus/);
+});
+
+test('maxMemory adds slots and maxmem to -m (the conf layer rejects it for now: needs NUMA)', () => {
+  const argv = buildEdited('memory-units', (d) => (d.maxMemory = { size: 16 * 1024 * 1024, slots: 16 }));
+  assert.equal(argv[argv.indexOf('-m') + 1], 'size=2097152k,slots=16,maxmem=16777216k');
+  assertError(() => buildEdited('memory-units', (d) => (d.maxMemory = { size: 1024, slots: 1 })), 'config-unsupported', /<maxMemory> .* is smaller than <memory>/);
 });

@@ -7,13 +7,13 @@ import type { Disk, Domain, Hostdev, NetInterface } from '../conf/domain-types.j
 import type { ArgvContext, QemuCaps } from './caps-types.js';
 import type { ArgPair } from './argv-common.js';
 import { machineArgs, trailerArgs } from './argv-machine.js';
-import { controllerAlias, controllerArgs } from './argv-controller.js';
-import { diskAlias, diskArgs } from './argv-disk.js';
-import { netAlias, netArgs } from './argv-net.js';
+import { controllerArgs } from './argv-controller.js';
+import { diskArgs } from './argv-disk.js';
+import { netArgs } from './argv-net.js';
 import { chardevArgs } from './argv-chardev.js';
 import { graphicsArgs } from './argv-graphics.js';
-import { inputAlias, inputArgs } from './argv-input.js';
-import { hostdevAlias, hostdevArgs } from './argv-hostdev.js';
+import { inputArgs } from './argv-input.js';
+import { hostdevArgs } from './argv-hostdev.js';
 import { miscArgs } from './argv-misc.js';
 
 export interface BootIndexes {
@@ -52,26 +52,6 @@ export function bootIndexes(dom: Domain): BootIndexes {
   return out;
 }
 
-/** libvirt's alias of every device, in the order of dom.devices, for the live XML. */
-export function deviceAliases(dom: Domain) {
-  const d = dom.devices;
-  return {
-    disks: d.disks.map((x) => diskAlias(x)),
-    controllers: d.controllers.map((c) => controllerAlias(dom, c.type, c.index)),
-    interfaces: d.interfaces.map((_, i) => netAlias(i)),
-    serials: d.serials.map((_, i) => `serial${i}`),
-    // a console on a serial port is that serial port
-    consoles: d.consoles.map((c, i) => ((c.target?.type ?? 'serial') === 'serial' ? `serial${c.target?.port ?? 0}` : `console${i}`)),
-    channels: d.channels.map((_, i) => `channel${i}`),
-    inputs: d.inputs.map((_, i) => inputAlias(i)),
-    videos: d.videos.map((_, i) => `video${i}`),
-    hostdevs: d.hostdevs.map((_, i) => hostdevAlias(i)),
-    watchdogs: d.watchdogs.map((_, i) => `watchdog${i}`),
-    rngs: d.rngs.map((_, i) => `rng${i}`),
-    memballoon: d.memballoon && d.memballoon.model !== 'none' ? 'balloon0' : undefined,
-  };
-}
-
 function flatten(pairs: ArgPair[]): string[] {
   const out: string[] = [];
   for (const [opt, value] of pairs) {
@@ -98,4 +78,4 @@ export function buildQemuArgv(dom: Domain, caps: QemuCaps, ctx: ArgvContext): st
   ]);
 }
 
-export { liveDomain, type ChardevInfo } from './argv-live.js';
+export { deviceAliases, liveDomain, type ChardevInfo } from './argv-live.js';

@@ -93,8 +93,9 @@ export class QmpMonitor extends EventEmitter {
     const deadline = start + (opts.timeoutMs ?? 5000);
     const r = opts.retryUntilMs;
     const retryDeadline = Math.min(deadline, r === undefined ? start : r > 1e12 ? r : start + r);
-    const timeoutError = () =>
-      new TsvirtError('operation-timeout', `timed out connecting to the QEMU monitor at ${path}`);
+    let lastError = '';
+    const timeoutError = () => new TsvirtError('operation-timeout',
+      `timed out after ${Date.now() - start} ms connecting to the QEMU monitor at ${path}${lastError}`);
     const checkAbort = () => {
       if (opts.signal?.aborted) {
         const why = opts.signal.reason instanceof Error ? `: ${opts.signal.reason.message}` : '';
@@ -111,6 +112,7 @@ export class QmpMonitor extends EventEmitter {
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         const retryable = code === 'ENOENT' || code === 'ECONNREFUSED';
+        lastError = ` (${code})`;
         if (retryable && Date.now() + RETRY_INTERVAL_MS < retryDeadline) {
           await sleep(RETRY_INTERVAL_MS);
           continue;
@@ -121,6 +123,7 @@ export class QmpMonitor extends EventEmitter {
       }
     }
 
+    lastError = ' (no greeting)';
     const wire = new QmpWire(socket);
     let greeting: QmpGreeting;
     try {
@@ -142,6 +145,7 @@ export class QmpMonitor extends EventEmitter {
     }
 
     const mon = new QmpMonitor(wire, greeting);
+    lastError = ' (no answer to the negotiation)';
     try {
       const left = Math.max(1, deadline - Date.now());
       if (opts.negotiate) await withTimeout(opts.negotiate(mon), left, timeoutError);

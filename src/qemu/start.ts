@@ -8,6 +8,7 @@ import { TsvirtError, toTsvirtError } from '../util/errors.js';
 import { UndoStack } from '../util/undo.js';
 import type { ArgvContext, QemuCaps } from './caps-types.js';
 import { buildQemuArgv, liveDomain } from './argv.js';
+import { interfacesWithLinkDown } from './argv-net.js';
 import { QmpMonitor } from './qmp-monitor.js';
 import * as qmp from './qmp-commands.js';
 import { launchQemu, logTail, spawned, killPid, waitForExit } from './qemu-process.js';
@@ -61,6 +62,34 @@ async function prepareDefinition(def: Domain, caps: QemuCaps): Promise<void> {
     await mustExist(disk.source?.file ?? disk.source?.dev, `disk ${disk.target.dev} source`, def.name);
   }
   if (def.devices.emulator) await mustExist(def.devices.emulator, 'emulator', def.name);
+  for (const iface of def.devices.interfaces) {
+    if (iface.type !== 'user') {
+      // taps come with the network driver
+      throw new TsvirtError('config-unsupported', `interface type '${iface.type}' of domain '${def.name}' is not supported yet; use <interface type='user'>`);
+    }
+  }
+}
+
+/** A missing nvram file is created from its template, as libvirt does at first start. */
+async function prepareNvram(def: Domain, undo: UndoStack): Promise<void> {
+  const nvram = def.os.nvram;
+  if (!nvram?.path || !nvram.template) return;
+  try {
+    await fs.copyFile(nvram.template, nvram.path, fsc.COPYFILE_EXCL);
+    undo.push(() => fs.rm(nvram.path!, { force: true }));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new TsvirtError('operation-failed', `cannot create nvram '${nvram.path}' from template '${nvram.template}': ${(e as Error).message}`);
+    }
+  }
+}
+
+/** Settings QEMU takes only over QMP, applied while the vCPUs are still stopped. */
+async function applyRuntimeSettings(mon: QmpMonitor, def: Domain): Promise<void> {
+  for (const id of interfacesWithLinkDown(def)) await qmp.setLink(mon, id, false);
+  for (const g of def.devices.graphics) {
+    if (g.type === 'vnc' && g.passwd !== undefined) await qmp.setVncPassword(mon, g.passwd);
+  }
 }
 
 /** Runs the start sequence; resolves with the running (or paused) VM. */
@@ -80,6 +109,7 @@ export async function startQemu(opts: StartOptions, onPhase?: (p: StartPhase) =>
     await fs.mkdir(paths.domainRunDir, { recursive: true, mode: 0o700 });
     undo.push(() => fs.rm(paths.domainRunDir, { recursive: true, force: true }));
     await fs.mkdir(paths.logDir, { recursive: true });
+    await prepareNvram(def, undo);
     const ctx: ArgvContext = {
       accel: def.type === 'kvm' ? 'kvm' : 'tcg',
       monitorPath: path.join(paths.domainRunDir, 'monitor.sock'),
@@ -117,6 +147,7 @@ export async function startQemu(opts: StartOptions, onPhase?: (p: StartPhase) =>
     undo.push(() => mon.close());
 
     enter('finish');
+    await applyRuntimeSettings(mon, def);
     const chardevs = await qmp.queryChardev(mon);
     const live = liveDomain(def, opts.id, ctx, chardevs);
     const vm = new QemuVm(pid, mon, ctx.monitorPath, live, { state: 'paused', reason: 'starting up' });

@@ -56,7 +56,7 @@ export class XmlElement {
   private readonly node: DomNode;
   private readonly usedAttrs = new Set<string>();
   private readonly usedChildren = new Set<DomNode>();
-  private readonly handedOut: XmlElement[] = [];
+  private readonly handedOut = new Map<DomNode, XmlElement[]>();
   private textUsed = false;
   private checked = false;
 
@@ -154,7 +154,7 @@ export class XmlElement {
   private wrap(n: DomNode): XmlElement {
     this.usedChildren.add(n);
     const w = new XmlElement(n);
-    this.handedOut.push(w);
+    this.handedOut.set(n, [...(this.handedOut.get(n) ?? []), w]);
     return w;
   }
 
@@ -227,12 +227,13 @@ export class XmlElement {
       if (k.nodeType === ELEMENT_NODE && !this.usedChildren.has(k)) {
         throw new XmlError(`unsupported element <${k.nodeName}> in <${this.name}>`, k.lineNumber ?? this.line);
       }
+      // children are checked in document order, so the first problem in the file is reported
+      for (const w of this.handedOut.get(k) ?? []) w.done();
       if ((k.nodeType === TEXT_NODE || k.nodeType === CDATA_NODE) && !this.textUsed && (k.nodeValue ?? '').trim() !== '') {
         const t = (k.nodeValue ?? '').trim();
         throw new XmlError(`unexpected text '${t.length > 40 ? t.slice(0, 40) + '...' : t}' in <${this.name}>`, k.lineNumber ?? this.line);
       }
     }
-    for (const c of this.handedOut) c.done();
   }
 }
 

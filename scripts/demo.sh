@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The README's first command: on a fresh Debian machine (as root) installs what is
+# missing, starts tsvirtd (the system instance), defines and boots a demo VM, and
+# says how to reach it. Safe to run again: it reuses what is already there.
+set -euo pipefail
+REPO=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+cd "$REPO"
+source scripts/deps.sh
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "demo: run as root (the system instance of tsvirtd manages QEMU for the whole host)" >&2
+  exit 1
+fi
+
+echo "== 1/5 packages"
+tsvirt_ensure_debian_packages
+tsvirt_ensure_node_modules "$REPO"
+
+echo "== 2/5 commands: /usr/local/bin/tsvirt and /usr/local/bin/tsvirtd"
+ln -sf "$REPO/bin/tsvirt" /usr/local/bin/tsvirt
+ln -sf "$REPO/bin/tsvirtd" /usr/local/bin/tsvirtd
+
+echo "== 3/5 the demo guest (a Debian cloud kernel and a busybox initramfs)"
+GUEST_DIR=/var/lib/tsvirt/images
+mkdir -p "$GUEST_DIR"
+TSVIRT_GUEST_DIR="$REPO/.cache/test-guest" bash scripts/make-test-guest.sh >/dev/null
+install -m 0644 "$REPO/.cache/test-guest/vmlinuz" "$GUEST_DIR/demo-vmlinuz"
+install -m 0644 "$REPO/.cache/test-guest/initrd.img" "$GUEST_DIR/demo-initrd.img"
+
+echo "== 4/5 tsvirtd"
+PIDFILE=/run/tsvirt/tsvirtd.pid
+if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+  echo "tsvirtd is already running (pid $(cat "$PIDFILE"))"
+else
+  mkdir -p /var/log/tsvirt
+  nohup "$REPO/bin/tsvirtd" --system --pidfile "$PIDFILE" >>/var/log/tsvirt/tsvirtd.log 2>&1 &
+  for _ in $(seq 1 300); do
+    [ -S /run/tsvirt/tsvirtd.sock ] && tsvirt -q version >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  tsvirt -q version >/dev/null || { echo "tsvirtd did not start; see /var/log/tsvirt/tsvirtd.log" >&2; exit 1; }
+  echo "tsvirtd started (pid $(cat "$PIDFILE")), log in /var/log/tsvirt/tsvirtd.log"
+fi
+
+echo "== 5/5 the demo VM"
+if ! tsvirt -q domuuid demo >/dev/null 2>&1; then
+  cat > /tmp/tsvirt-demo.xml <<XML
+<domain type='qemu'>
+  <name>demo</name>
+  <title>tsvirt demo guest</title>
+  <memory unit='MiB'>128</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$GUEST_DIR/demo-vmlinuz</kernel>
+    <initrd>$GUEST_DIR/demo-initrd.img</initrd>
+    <cmdline>console=tty0 console=ttyS0 quiet panic=-1 cryptomgr.notests</cmdline>
+  </os>
+  <features><acpi/><apic/></features>
+  <devices>
+    <serial type='pty'/>
+    <console type='pty'/>
+    <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>
+    <video><model type='vga'/></video>
+  </devices>
+</domain>
+XML
+  tsvirt define /tmp/tsvirt-demo.xml
+  rm -f /tmp/tsvirt-demo.xml
+fi
+if [ "$(tsvirt domstate demo)" != "running" ]; then
+  tsvirt start demo
+fi
+LOG=/var/log/tsvirt/qemu/demo/serial0.log
+for _ in $(seq 1 300); do
+  grep -qa TSVIRT-GUEST-UP "$LOG" 2>/dev/null && break
+  sleep 0.1
+done
+grep -qa TSVIRT-GUEST-UP "$LOG" || { echo "the demo guest did not boot within 30 s; see $LOG" >&2; exit 1; }
+
+cat <<TXT
+
+The demo VM is running:
+$(tsvirt list --all)
+
+Reach it:
+  tsvirt console demo        serial console with a shell (leave with Ctrl+])
+  tsvirt vncdisplay demo     its VNC display: $(tsvirt vncdisplay demo 2>/dev/null || echo '?')
+  $LOG   everything the guest printed
+Manage it:
+  tsvirt dominfo demo | tsvirt shutdown demo | tsvirt start demo | tsvirt dumpxml demo
+  tsvirt help                all commands
+TXT

@@ -1,0 +1,33 @@
+# Sourced by scripts/demo.sh, scripts/test.sh and .ci/run: installs what tsvirt needs
+# on a Debian machine, once. The one list of the project's Debian packages.
+TSVIRT_DEBIAN_PACKAGES=(
+  qemu-system-x86   # the hypervisor tsvirt drives
+  qemu-utils        # qemu-img
+  busybox-static    # the test guest's userland
+  cpio              # packs the test guest's initramfs
+  libvirt-clients   # virt-xml-validate: libvirt's own schema check of the XML tsvirt writes
+  curl              # demo and debugging over the unix socket
+)
+
+tsvirt_ensure_debian_packages() {
+  local missing=()
+  for p in "${TSVIRT_DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ] || [ "${CI:-}" = true ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "tsvirt: these Debian packages are missing: ${missing[*]} (run as root to install them)" >&2
+      return 1
+    fi
+    echo "tsvirt: installing Debian packages: ${missing[*]:-(refresh)}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${TSVIRT_DEBIAN_PACKAGES[@]}" >/dev/null
+  fi
+}
+
+tsvirt_ensure_node_modules() {
+  local repo=$1
+  if [ ! -d "$repo/node_modules" ] || [ "$repo/package-lock.json" -nt "$repo/node_modules/.package-lock.json" ] || [ "${CI:-}" = true ]; then
+    (cd "$repo" && npm ci --no-audit --no-fund)
+  fi
+}

@@ -184,6 +184,7 @@ export class DomainService {
     const id = entry.id;
     entry.vm = undefined;
     this.registry.setId(entry, null);
+    for (const e of await this.driver.release(vm.live, vm.record)) this.log.warn(`releasing host resources of '${vm.live.name}': ${e.message}`);
     await this.store.removeStatus(vm.live.name).catch(() => undefined);
     if (id !== null) await fs.rm(this.store.domainRunDir(id, vm.live.name), { recursive: true, force: true }).catch(() => undefined);
     if (!entry.persistent) this.registry.remove(entry);
@@ -198,7 +199,7 @@ export class DomainService {
       pid: vm.pid,
       monitorPath: vm.monitorPath,
       domain: vm.live,
-      extra: { persistent: entry.persistent ? 'yes' : 'no' },
+      extra: { ...vm.record },
     });
   }
 

@@ -30,9 +30,10 @@ export async function reattachRunning(service: DomainService, store: DomainStore
     const live = status.domain;
     let entry = service.registry.byNameOrNull(live.name);
     try {
-      const vm = await driver.reattach({ pid: status.pid, monitorPath: status.monitorPath, live });
+      const vm = await driver.reattach({ pid: status.pid, monitorPath: status.monitorPath, live, record: status.extra });
       if (!vm) {
         log.info(`domain '${live.name}' stopped while tsvirtd was not running`);
+        for (const e of await driver.release(live, status.extra)) log.warn(`releasing host resources of '${live.name}': ${e.message}`);
         await store.removeStatus(live.name);
         if (entry) entry.reason = 'unknown';
         return;

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { DomainInfoSchema, DomainRefSchema, DomainStateSchema, DomainSummarySchema } from './types.js';
 
-interface MethodDef<P extends z.ZodType, R extends z.ZodType> {
+export interface MethodDef<P extends z.ZodType, R extends z.ZodType> {
   params: P;
   result: R;
   /** allowed on the read-only socket */
@@ -12,7 +12,7 @@ interface MethodDef<P extends z.ZodType, R extends z.ZodType> {
   summary: string;
 }
 
-function method<P extends z.ZodType, R extends z.ZodType>(def: MethodDef<P, R>): MethodDef<P, R> {
+export function method<P extends z.ZodType, R extends z.ZodType>(def: MethodDef<P, R>): MethodDef<P, R> {
   return def;
 }
 

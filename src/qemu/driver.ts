@@ -9,6 +9,7 @@ import * as qmp from './qmp-commands.js';
 import { cmdlineOf, isAlive } from './qemu-process.js';
 import { startQemu, type StartPaths } from './start.js';
 import { QemuVm } from './vm.js';
+import type { DomainResourceProvider } from './host-resources.js';
 
 export interface QemuDriverOptions {
   cacheDir: string;
@@ -20,6 +21,7 @@ export interface ReattachInfo {
   pid: number;
   monitorPath: string;
   live: Domain;
+  record: Record<string, string>;
 }
 
 export class QemuDriver {
@@ -37,9 +39,31 @@ export class QemuDriver {
     return p;
   }
 
+  private readonly resources: DomainResourceProvider[] = [];
+
+  /** Network, storage and node-device drivers register what they prepare for a domain. */
+  addResourceProvider(p: DomainResourceProvider): void {
+    this.resources.push(p);
+  }
+
   async start(def: Domain, id: number, paths: StartPaths, paused = false): Promise<QemuVm> {
     const caps = await this.caps(def.devices.emulator ?? DEFAULT_QEMU_BINARY);
-    return startQemu({ def, id, caps, paths, paused });
+    return startQemu({ def, id, caps, paths, paused, resources: this.resources });
+  }
+
+  /** Gives back the host resources of a VM that has stopped (record from its status). */
+  async release(def: Domain, record: Record<string, string>): Promise<Error[]> {
+    const errors: Error[] = [];
+    for (const p of [...this.resources].reverse()) {
+      const prefix = `${p.name}.`;
+      const mine = Object.fromEntries(Object.entries(record).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+      try {
+        await p.release(def, mine);
+      } catch (e) {
+        errors.push(e as Error);
+      }
+    }
+    return errors;
   }
 
   /**
@@ -59,6 +83,8 @@ export class QemuDriver {
     const status = await qmp.queryStatus(mon);
     const state = status.running ? 'running' : 'paused';
     const reason = status.running ? 'booted' : status.status === 'shutdown' ? 'shutting down' : 'user';
-    return new QemuVm(info.pid, mon, info.monitorPath, info.live, { state, reason });
+    const vm = new QemuVm(info.pid, mon, info.monitorPath, info.live, { state, reason });
+    vm.record = info.record;
+    return vm;
   }
 }

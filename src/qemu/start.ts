@@ -14,6 +14,8 @@ import * as qmp from './qmp-commands.js';
 import { launchQemu, logTail, spawned, killPid, waitForExit } from './qemu-process.js';
 import { QemuVm } from './vm.js';
 import { pickVncPorts } from './vnc-ports.js';
+import type { DomainResourceProvider } from './host-resources.js';
+import { closeSync } from 'node:fs';
 
 export interface StartPaths {
   /** per-domain folder for the monitor socket, pidfile and channel sockets */
@@ -30,6 +32,8 @@ export interface StartOptions {
   caps: QemuCaps;
   paths: StartPaths;
   paused?: boolean;
+  /** host resources (taps, volumes, host devices) prepared before launch, released after stop */
+  resources?: DomainResourceProvider[];
 }
 
 export type StartPhase = 'prepare-definition' | 'prepare-host' | 'launch' | 'connect' | 'finish';
@@ -118,12 +122,29 @@ export async function startQemu(opts: StartOptions, onPhase?: (p: StartPhase) =>
       channelDir: paths.domainRunDir,
       vncPorts: await pickVncPorts(def),
     };
+    const record: Record<string, string> = {};
+    const adjustLive: Array<(live: Domain) => void> = [];
+    // host fds for QEMU: child fd 3 is passFds[0], 4 is passFds[1], ...
+    const passFds: number[] = [];
+    for (const provider of opts.resources ?? []) {
+      const got = await provider.prepare(def, undo);
+      for (const [index, fd] of Object.entries(got.tapFds ?? {})) {
+        passFds.push(fd);
+        (ctx.tapFds ??= {})[Number(index)] = 2 + passFds.length;
+      }
+      if (got.resolvedDiskPaths) ctx.resolvedDiskPaths = { ...ctx.resolvedDiskPaths, ...got.resolvedDiskPaths };
+      for (const [k, v] of Object.entries(got.record ?? {})) record[`${provider.name}.${k}`] = v;
+      if (got.adjustLive) adjustLive.push(got.adjustLive);
+    }
+    const closePassed = () => passFds.splice(0).forEach((fd) => { try { closeSync(fd); } catch { /* closed */ } });
+    undo.push(closePassed);
 
     enter('launch');
     const argv = buildQemuArgv(def, caps, ctx);
     const binary = def.devices.emulator ?? caps.binary;
-    const child = launchQemu(binary, argv, paths.logFile);
+    const child = launchQemu(binary, argv, paths.logFile, passFds);
     const pid = await spawned(child);
+    closePassed();
     undo.push(async () => {
       killPid(pid, 'SIGKILL');
       await waitForExit(pid, 5000);
@@ -150,7 +171,9 @@ export async function startQemu(opts: StartOptions, onPhase?: (p: StartPhase) =>
     await applyRuntimeSettings(mon, def);
     const chardevs = await qmp.queryChardev(mon);
     const live = liveDomain(def, opts.id, ctx, chardevs);
+    for (const adjust of adjustLive) adjust(live);
     const vm = new QemuVm(pid, mon, ctx.monitorPath, live, { state: 'paused', reason: 'starting up' });
+    vm.record = record;
     if (opts.paused) {
       vm.state = 'paused';
       vm.reason = 'user';

@@ -36,6 +36,8 @@ export class QemuVm extends EventEmitter<VmEvents> {
   private guestShutdownSeen = false;
   private expectStop = false;
   readonly stopped: Promise<VmChange>;
+  /** what host resource providers took for this VM (kept in the status file) */
+  record: Record<string, string> = {};
   private resolveStopped!: (c: VmChange) => void;
 
   constructor(

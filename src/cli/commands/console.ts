@@ -44,6 +44,8 @@ export async function runConsole(ctx: Ctx, domain: string, dev: string | undefin
       stdin.off('end', onEnd);
       if (rawSet) stdin.setRawMode(false);
       stdin.pause();
+      // a paused stdin (a pipe left open, a TTY) would still keep the process alive
+      (stdin as unknown as { unref?: () => void }).unref?.();
       if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.terminate();
       if (err) reject(err);
       else resolve();
@@ -69,6 +71,7 @@ export async function runConsole(ctx: Ctx, domain: string, dev: string | undefin
       }
       stdin.on('data', onInput);
       stdin.once('end', onEnd);
+      (stdin as unknown as { ref?: () => void }).ref?.();
       stdin.resume();
     });
     ws.on('message', (data: Buffer) => ctx.stdout.write(data));

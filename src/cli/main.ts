@@ -54,17 +54,16 @@ async function runStdin(ctx: Ctx, interactive: boolean): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { tsvirtVersion } = { tsvirtVersion: async () => (await import('./commands/host.js')).tsvirtVersion() };
-  const fallback = makeCtx(undefined, false, false).ctx;
   let g;
   try {
     g = parseGlobalOpts(argv);
   } catch (e) {
-    reportError(fallback, e);
+    reportError(makeCtx(undefined, false, false).ctx, e);
     return 1;
   }
   if (g.version) {
-    process.stdout.write((await tsvirtVersion()) + '\n');
+    const { tsvirtVersion } = await import('./commands/host.js');
+    process.stdout.write(tsvirtVersion() + '\n');
     return 0;
   }
   const { ctx, close } = makeCtx(g.uri, g.readonly, g.quiet);

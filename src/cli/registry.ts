@@ -7,6 +7,10 @@ import { hostCommands } from './commands/host.js';
 import { infoCommands } from './commands/info.js';
 import { lifecycleCommands } from './commands/lifecycle.js';
 import { listCommand } from './commands/list.js';
+import { poolCommands } from './commands/pool.js';
+import { volumeCommands } from './commands/volume.js';
+import { deviceCommands } from './commands/devices.js';
+import { networkCommands } from './commands/network.js';
 import type { CommandDef } from './types.js';
 
 /** Thrown by quit/exit: the runner stops reading commands. */
@@ -33,7 +37,7 @@ const quit = (name: string): CommandDef => ({
 
 export const COMMANDS: CommandDef[] = [
   listCommand, ...lifecycleCommands, ...infoCommands, editCommand, consoleCommand, eventCommand,
-  ...hostCommands, helpCommand, quit('quit'), quit('exit'),
+  ...hostCommands, ...poolCommands, ...volumeCommands, ...deviceCommands, ...networkCommands, helpCommand, quit('quit'), quit('exit'),
 ];
 
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));

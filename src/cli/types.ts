@@ -20,6 +20,9 @@ export const GROUPS = {
   monitor: 'Domain Monitoring',
   events: 'Domain Events',
   host: 'Host and Hypervisor',
+  network: 'Networking',
+  pool: 'Storage Pool',
+  volume: 'Storage Volume',
   virsh: 'Virsh itself',
 } as const;
 export type GroupKey = keyof typeof GROUPS;

@@ -1,7 +1,8 @@
 // Typed SDK over tsvirtd's API: one HTTP connection (kept alive) on the daemon's unix socket.
 import * as http from 'node:http';
 import WebSocket from 'ws';
-import { API_PREFIX, CONSOLE_PATH, EVENTS_PATH, type MethodName, type ParamsOf, type ResultOf } from '../protocol/methods.js';
+import type { MethodName, ParamsOf, ResultOf } from '../protocol/methods.js';
+import { API_PREFIX, CONSOLE_PATH, EVENTS_PATH } from '../protocol/paths.js';
 import { resolveUri, type ResolvedUri } from '../protocol/uri.js';
 import { TsvirtError, type ErrorCode } from '../protocol/errors.js';
 import type { TsvirtEvent } from '../protocol/types.js';

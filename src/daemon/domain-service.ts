@@ -229,6 +229,9 @@ export class DomainService {
   suspend(ref: string): Promise<void> {
     return this.withVm(ref, (vm) => vm.suspend());
   }
+  sendKey(ref: string, keys: string[], holdTimeMs?: number): Promise<void> {
+    return this.withVm(ref, (vm) => vm.sendKey(keys, holdTimeMs));
+  }
   resume(ref: string): Promise<void> {
     return this.withVm(ref, (vm) => vm.resume());
   }
@@ -238,6 +241,19 @@ export class DomainService {
       // the 'change' handler cleans up; wait for it so the caller sees shut off
       while (entry.vm === vm) await new Promise((r) => setImmediate(r));
     });
+  }
+
+  // ---- for services beside this one (device-service) ----------------------
+
+  /** Runs `job` under the domain's job lock, as every mutating call on it does. */
+  runJob<T>(ref: string, job: (entry: DomainEntry) => Promise<T>): Promise<T> {
+    const entry = this.registry.lookup(ref);
+    return this.locks.run(`uuid:${entry.config.uuid}`, () => job(entry));
+  }
+
+  /** Writes a running domain's status file (after a live change such as a hot-plug). */
+  persistStatus(entry: DomainEntry): Promise<void> {
+    return this.saveStatus(entry);
   }
 
   // ---- queries -----------------------------------------------------------

@@ -6,8 +6,18 @@ import type { DomainService } from './domain-service.js';
 import { nodeInfo } from './host-info.js';
 import { capabilitiesXml, domainCapabilitiesXml } from './capabilities.js';
 import { LIBVIRT_COMPAT } from './version.js';
+import { makeStorageHandlers } from './handlers-storage.js';
+import type { StorageService } from './storage-service.js';
+import { makeDeviceHandlers } from './handlers-devices.js';
+import type { DeviceService } from './device-service.js';
+import { makeNetworkHandlers } from './handlers-network.js';
+import type { NetworkService } from './network-service.js';
+import { makeWebHandlers } from './handlers-web.js';
+import { WebAuth } from './web-auth.js';
+import { makeNodedevHandlers } from './handlers-nodedev.js';
+import type { NodeDeviceService } from './nodedev-service.js';
 
-export function makeHandlers(service: DomainService, driver: QemuDriver, version: string): Handlers {
+export function makeHandlers(service: DomainService, driver: QemuDriver, version: string, storage: StorageService, networks: NetworkService, devices: DeviceService, nodedevs: NodeDeviceService, web: WebAuth = new WebAuth()): Handlers {
   return {
     'connect.getVersion': async () => {
       const caps = await driver.caps();
@@ -35,5 +45,10 @@ export function makeHandlers(service: DomainService, driver: QemuDriver, version
     'domain.getState': (p) => service.getState(p.domain),
     'domain.getXml': (p) => ({ xml: service.getXml(p.domain, p.inactive) }),
     'domain.setAutostart': async (p) => (await service.setAutostart(p.domain, p.autostart), {}),
+    ...makeStorageHandlers(storage),
+    ...makeDeviceHandlers(devices),
+    ...makeNetworkHandlers(networks, service),
+    ...makeWebHandlers(service, web),
+    ...makeNodedevHandlers(nodedevs),
   };
 }

@@ -3,6 +3,7 @@
 // WebSockets on the same socket.
 import * as http from 'node:http';
 import { promises as fs } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { API_PREFIX, CONSOLE_PATH, EVENTS_PATH, OPENAPI_PATH } from '../protocol/methods.js';
 import { httpStatusOf } from '../protocol/http-status.js';
@@ -17,11 +18,13 @@ export interface ServerDeps {
   /** attaches a WebSocket to a domain's character device */
   openConsole: (ws: WebSocket, domain: string, dev: string | undefined, force: boolean) => void;
   version: string;
+  /** byte-stream routes beside the JSON API (volume upload/download); true when handled */
+  streams?: (req: http.IncomingMessage, res: http.ServerResponse, readonly: boolean) => Promise<boolean>;
 }
 
 const MAX_BODY = 16 * 1024 * 1024;
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
@@ -47,16 +50,17 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-export async function listenUnix(socketPath: string, readonly: boolean, deps: ServerDeps): Promise<http.Server> {
-  const wss = new WebSocketServer({ noServer: true });
+/** The JSON API, the OpenAPI document and the byte streams: one request handler, shared by every transport. */
+export function apiRequestHandler(deps: ServerDeps, readonly: boolean): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> {
   let openapi: unknown;
-  const server = http.createServer(async (req, res) => {
+  return async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (req.method === 'GET' && url.pathname === OPENAPI_PATH) {
         openapi ??= buildOpenApi(deps.version);
         return sendJson(res, 200, openapi);
       }
+      if (deps.streams && (await deps.streams(req, res, readonly))) return;
       if (req.method !== 'POST' || !url.pathname.startsWith(API_PREFIX)) {
         throw new TsvirtError('no-support', `no API at ${req.method} ${url.pathname}`);
       }
@@ -73,10 +77,12 @@ export async function listenUnix(socketPath: string, readonly: boolean, deps: Se
       const err = toTsvirtError(e);
       sendJson(res, err.code === 'no-support' && /no API at/.test(err.message) ? 404 : httpStatusOf(err.code), errorBody(err));
     }
-  });
-  server.keepAliveTimeout = 60_000;
+  };
+}
 
-  server.on('upgrade', (req, socket, head) => {
+/** The event and console WebSockets, shared by every transport. */
+export function apiUpgradeHandler(deps: ServerDeps, readonly: boolean, wss: WebSocketServer): (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === EVENTS_PATH) {
       wss.handleUpgrade(req, socket, head, (ws) => {
@@ -95,7 +101,13 @@ export async function listenUnix(socketPath: string, readonly: boolean, deps: Se
     } else {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
     }
-  });
+  };
+}
+
+export async function listenUnix(socketPath: string, readonly: boolean, deps: ServerDeps): Promise<http.Server> {
+  const server = http.createServer(apiRequestHandler(deps, readonly));
+  server.keepAliveTimeout = 60_000;
+  server.on('upgrade', apiUpgradeHandler(deps, readonly, new WebSocketServer({ noServer: true })));
 
   await fs.rm(socketPath, { force: true });
   await new Promise<void>((resolve, reject) => {

@@ -21,6 +21,8 @@ export interface InstancePaths {
   /** QEMU logs: <qemuLogDir>/<name>.log and per-chardev logs */
   qemuLogDir: string;
   cacheDir: string;
+  /** node device settings kept across restarts (<configDir>/nodedev/sriov.json) */
+  nodedevConfigDir?: string;
 }
 
 function layout(kind: InstancePaths['kind'], dirs: { config: string; run: string; lib: string; log: string; cache: string }): InstancePaths {
@@ -36,6 +38,7 @@ function layout(kind: InstancePaths['kind'], dirs: { config: string; run: string
     imagesDir: path.join(dirs.lib, 'images'),
     qemuLogDir: path.join(dirs.log, 'qemu'),
     cacheDir: dirs.cache,
+    nodedevConfigDir: path.join(dirs.config, 'nodedev'),
   };
 }
 

@@ -14,6 +14,16 @@ import { makeHandlers } from './handlers.js';
 import { ensureDirs, rootPaths, sessionPaths, systemPaths, type InstancePaths } from './paths.js';
 import { autostartDomains, loadDefinitions, reattachRunning } from './recovery.js';
 import { TSVIRT_VERSION } from './version.js';
+import { StorageService } from './storage-service.js';
+import { StorageStore } from './storage-store.js';
+import { runningVolumeUser, storageResourceProvider } from './storage-provider.js';
+import { handleVolumeStream } from './volume-stream.js';
+import { DeviceService } from './device-service.js';
+import { NetworkService } from './network-service.js';
+import { NetworkStore } from './network-store.js';
+import { networkResourceProvider } from './network-provider.js';
+import { HostRoot } from '../host/host-root.js';
+import { makeNodedevs } from './nodedev-provider.js';
 
 const USAGE = `Usage: tsvirtd [--root DIR | --system | --session] [--no-kvm-probe] [--cache-dir DIR] [--pidfile FILE]
 
@@ -36,7 +46,7 @@ function makeLogger(): Logger {
   return { info: (m) => line('info', m), warn: (m) => line('warn', m) };
 }
 
-export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boolean; log?: Logger } = {}): Promise<Daemon> {
+export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boolean; log?: Logger; hostRoot?: HostRoot } = {}): Promise<Daemon> {
   const log = opts.log ?? makeLogger();
   await ensureDirs(paths);
   const store = new DomainStore(paths);
@@ -45,10 +55,23 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
   const service = new DomainService(store, driver, events, log);
   // Probe in the background while definitions load; the first define/start waits for it.
   void driver.caps().catch((e) => log.warn(`QEMU capability probe failed: ${e.message}`));
+  const storage = new StorageService(new StorageStore(paths), log, paths.imagesDir);
+  await storage.init();
+  storage.volumeUser = runningVolumeUser(service.registry, storage);
+  driver.addResourceProvider(storageResourceProvider(storage));
+  const networks = new NetworkService(new NetworkStore(paths), log);
+  await networks.init();
+  driver.addResourceProvider(networkResourceProvider(networks));
+  const nodedevs = makeNodedevs(opts.hostRoot ?? new HostRoot('/'), service.registry, paths.nodedevConfigDir, log);
+  driver.addResourceProvider(nodedevs.provider);
   await loadDefinitions(service, store, log);
   await reattachRunning(service, store, driver, log);
-  const handlers = makeHandlers(service, driver, TSVIRT_VERSION);
-  const deps = { handlers, events, openConsole: consoleOpener(service), version: TSVIRT_VERSION };
+  await nodedevs.service.init();
+  const handlers = makeHandlers(service, driver, TSVIRT_VERSION, storage, networks, new DeviceService(service, store, driver), nodedevs.service);
+  const deps = {
+    handlers, events, openConsole: consoleOpener(service), version: TSVIRT_VERSION,
+    streams: (req: http.IncomingMessage, res: http.ServerResponse, ro: boolean) => handleVolumeStream(storage, req, res, ro),
+  };
   const servers: http.Server[] = [
     await listenUnix(paths.socket, false, deps),
     await listenUnix(paths.roSocket, true, deps),

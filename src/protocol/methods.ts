@@ -3,6 +3,11 @@
 // dispatcher validates params with these schemas, the client's types come from them.
 import { z } from 'zod';
 import { DomainInfoSchema, DomainRefSchema, DomainStateSchema, DomainSummarySchema } from './types.js';
+import { storageMethods } from './methods-storage.js';
+import { deviceMethods } from './methods-devices.js';
+import { networkMethods } from './methods-network.js';
+import { webMethods } from './methods-web.js';
+import { nodedevMethods } from './methods-nodedev.js';
 
 export interface MethodDef<P extends z.ZodType, R extends z.ZodType> {
   params: P;
@@ -102,6 +107,11 @@ export const methods = {
     params: Dom.extend({ autostart: z.boolean() }), result: Empty, readonly: false,
     summary: 'start the domain when tsvirtd starts (virsh autostart)',
   }),
+  ...storageMethods,
+  ...deviceMethods,
+  ...networkMethods,
+  ...webMethods,
+  ...nodedevMethods,
 } as const;
 
 export type Methods = typeof methods;
@@ -113,9 +123,4 @@ export function isMethodName(name: string): name is MethodName {
   return Object.prototype.hasOwnProperty.call(methods, name);
 }
 
-/** HTTP paths of the API on the daemon's socket. */
-export const API_PREFIX = '/v1/';
-export const EVENTS_PATH = '/v1/events';
-/** WebSocket: ?domain=NAME&dev=serial0 attaches to a character device (virsh console). */
-export const CONSOLE_PATH = '/v1/console';
-export const OPENAPI_PATH = '/v1/openapi.json';
+export { API_PREFIX, EVENTS_PATH, CONSOLE_PATH, OPENAPI_PATH } from './paths.js';

@@ -43,5 +43,7 @@ export function resolveUri(uri: string | undefined, readonly = false): ResolvedU
   let socket = query.get('socket');
   if (socket && !m[2]) throw new TsvirtError('invalid-arg', `'socket' needs the qemu+unix transport in '${text}'`);
   if (!socket) socket = path.join(instance === 'system' ? systemRunDir() : sessionRunDir(), socketName(ro));
+  // read-only through a named socket: the read-only socket beside it
+  else if (ro && path.basename(socket) === socketName(false)) socket = path.join(path.dirname(socket), socketName(true));
   return { uri: text, instance, socket, readonly: ro };
 }

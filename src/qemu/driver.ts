@@ -46,6 +46,11 @@ export class QemuDriver {
     this.resources.push(p);
   }
 
+  /** The registered providers, in order (hot-plug prepares one device's resources with them). */
+  get resourceProviders(): readonly DomainResourceProvider[] {
+    return this.resources;
+  }
+
   async start(def: Domain, id: number, paths: StartPaths, paused = false): Promise<QemuVm> {
     const caps = await this.caps(def.devices.emulator ?? DEFAULT_QEMU_BINARY);
     return startQemu({ def, id, caps, paths, paused, resources: this.resources });

@@ -182,6 +182,23 @@ export async function blockdevDel(mon: Mon, nodeName: string, opts?: Opts): Prom
   await mon.execute('blockdev-del', { 'node-name': nodeName }, opts);
 }
 
+export interface QmpBlockInfo {
+  device: string;
+  /** QOM path of the guest device, e.g. /machine/peripheral/virtio-disk1/virtio-backend */
+  qdev?: string;
+  inserted?: { 'node-name': string; file: string };
+}
+
+/** Block backends with their guest device and top node. */
+export function queryBlock(mon: Mon, opts?: Opts): Promise<QmpBlockInfo[]> {
+  return mon.execute('query-block', undefined, opts);
+}
+
+/** Every named block node (flat: no nested backing chains). */
+export function queryNamedBlockNodes(mon: Mon, opts?: Opts): Promise<Array<{ 'node-name': string; file: string; drv: string }>> {
+  return mon.execute('query-named-block-nodes', { flat: true }, opts);
+}
+
 /** props as for -netdev: `type`, `id` and the backend's options. */
 export async function netdevAdd(mon: Mon, props: Record<string, unknown>, opts?: Opts): Promise<void> {
   await mon.execute('netdev_add', props, opts);

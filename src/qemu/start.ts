@@ -66,12 +66,7 @@ async function prepareDefinition(def: Domain, caps: QemuCaps): Promise<void> {
     await mustExist(disk.source?.file ?? disk.source?.dev, `disk ${disk.target.dev} source`, def.name);
   }
   if (def.devices.emulator) await mustExist(def.devices.emulator, 'emulator', def.name);
-  for (const iface of def.devices.interfaces) {
-    if (iface.type !== 'user') {
-      // taps come with the network driver
-      throw new TsvirtError('config-unsupported', `interface type '${iface.type}' of domain '${def.name}' is not supported yet; use <interface type='user'>`);
-    }
-  }
+  // taps of type network/bridge interfaces come from the network driver's resource provider
 }
 
 /** A missing nvram file is created from its template, as libvirt does at first start. */

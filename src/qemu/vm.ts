@@ -104,6 +104,12 @@ export class QemuVm extends EventEmitter<VmEvents> {
     await qmp.systemReset(this.monitor);
   }
 
+  /** Presses keys together (QEMU qcodes, e.g. ctrl alt delete), as virsh send-key. */
+  async sendKey(keys: string[], holdTimeMs?: number): Promise<void> {
+    this.requireRunning();
+    await qmp.sendKey(this.monitor, keys, holdTimeMs);
+  }
+
   async suspend(): Promise<void> {
     this.requireRunning();
     if (this.state === 'paused') throw new TsvirtError('operation-invalid', `domain '${this.live.name}' is already paused`);

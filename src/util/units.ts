@@ -35,15 +35,15 @@ export function parseScaledBytes(value: string, unit: string | undefined, what: 
 }
 
 /** Bytes to KiB, rounded up (VIR_DIV_UP as libvirt does for memory). */
-export function bytesToKiB(bytes: bigint): number {
+export function bytesToKiB(bytes: bigint, what = 'size'): number {
   const kib = (bytes + 1023n) / 1024n;
-  if (kib > BigInt(Number.MAX_SAFE_INTEGER)) throw new TsvirtError('xml-error', `size of ${bytes} bytes is too large`);
+  if (kib > BigInt(Number.MAX_SAFE_INTEGER)) throw new TsvirtError('xml-error', `${what} of ${bytes} bytes is too large`);
   return Number(kib);
 }
 
 /** Parses a scaled memory size to KiB. */
 export function parseSizeKiB(value: string, unit: string | undefined, what: string, defaultUnit = 'KiB'): number {
-  return bytesToKiB(parseScaledBytes(value, unit, what, defaultUnit));
+  return bytesToKiB(parseScaledBytes(value, unit, what, defaultUnit), what);
 }
 
 /** Human readable size from KiB ("1.5 GiB"), for messages. */

@@ -144,9 +144,11 @@ test('edit: unchanged, changed (re-defined), invalid XML refused without a TTY',
 test('event: lifecycle lines for define and undefine, --timeout, --json lines', { timeout: 60_000 }, async () => {
   const file = writeXml('ev');
   const child = spawn(path.join(REPO, 'bin/tsvirt'), ['-c', d.uri, 'event', '--all', '--loop', '--timeout', '8'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const jsonChild = spawn(path.join(REPO, 'bin/tsvirt'), ['-c', d.uri, 'event', '--event', 'lifecycle', '--domain', 'nosuch-yet', '--timeout', '5'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const jsonChild = spawn(path.join(REPO, 'bin/tsvirt'), ['-c', d.uri, 'event', '--event', 'lifecycle', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let json = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  jsonChild.stdout.on('data', (c: Buffer) => (json += c.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', r));
   const jsonExited = new Promise<number | null>((r) => jsonChild.once('exit', r));
   try {
@@ -155,7 +157,15 @@ test('event: lifecycle lines for define and undefine, --timeout, --json lines', 
     await ok(['undefine', 'ev']);
     assert.equal(await exited, 0);
     assert.equal(out, "event 'lifecycle' for domain 'ev': Defined Added\nevent 'lifecycle' for domain 'ev': Undefined Removed\nevent loop timed out\nevents received: 2\n\n");
-    assert.equal(await jsonExited, 1, '--domain names a domain that does not exist');
+    // without --loop: one event, printed as one JSON line, then exit 0
+    assert.equal(await jsonExited, 0);
+    const lines = json.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 1);
+    assert.deepEqual([lines[0].event, lines[0].detail, lines[0].domain.name], ['defined', 'added', 'ev']);
+    const r = await d.cli(['event', '--all', '--domain', 'nosuch']);
+    assert.deepEqual([r.code, r.stderr], [1, "error: failed to get domain 'nosuch'\n"]);
+    const r2 = await d.cli(['event']);
+    assert.deepEqual([r2.code, r2.stderr], [1, 'error: one of --list, --all, or --event <type> is required\n']);
   } finally {
     child.kill('SIGKILL');
     jsonChild.kill('SIGKILL');

@@ -36,7 +36,8 @@ function canConnect(socket: string): Promise<boolean> {
   });
 }
 
-export async function startTestDaemon(opts: { root?: string } = {}): Promise<TestDaemon> {
+/** `netns`: run tsvirtd (and so its QEMUs, bridges, dnsmasq) inside that network namespace (made by the caller). */
+export async function startTestDaemon(opts: { root?: string; netns?: string } = {}): Promise<TestDaemon> {
   const root = opts.root ?? mkdtempSync(path.join(os.tmpdir(), 'tsvirt-test-'));
   const socket = path.join(root, 'run/tsvirt/tsvirtd.sock');
   const uri = `qemu+unix:///system?socket=${socket}`;
@@ -48,7 +49,9 @@ export async function startTestDaemon(opts: { root?: string } = {}): Promise<Tes
     await fs.mkdir(root, { recursive: true });
     await fs.rm(socket, { force: true });
     const log = await fs.open(logFile, 'a');
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src/daemon/tsvirtd.ts'), '--root', root, '--cache-dir', TEST_CACHE], {
+    const argv = ['--import', 'tsx', path.join(REPO, 'src/daemon/tsvirtd.ts'), '--root', root, '--cache-dir', TEST_CACHE];
+    // `ip netns exec` execs the command: the child pid is tsvirtd's
+    child = spawn(opts.netns ? 'ip' : process.execPath, opts.netns ? ['netns', 'exec', opts.netns, process.execPath, ...argv] : argv, {
       cwd: REPO, stdio: ['ignore', log.fd, log.fd],
     });
     await log.close();

@@ -115,6 +115,29 @@ test('a guest that powers itself off ends shut off (shutdown)', async () => {
   await waitState('life4', 'shut off (shutdown)', 30_000);
 });
 
+test('on_reboot=destroy turns a guest reboot into shut off; on_poweroff=restart boots it again', async () => {
+  const rebootXml = minimalDomainXml({ name: 'act1', ...guest, cmdline: guestCmdline('tsvirt.reboot=1') })
+    .replace('<on_reboot>restart</on_reboot>', '<on_reboot>destroy</on_reboot>');
+  await define('act1', { xml: rebootXml });
+  await ok(['start', 'act1']);
+  await waitState('act1', 'shut off (shutdown)', 30_000);
+  assert.match(readFileSync(serialLog('act1'), 'latin1'), /TSVIRT-GUEST-SELF-REBOOT/);
+
+  const restartXml = minimalDomainXml({ name: 'act2', ...guest, cmdline: guestCmdline('tsvirt.poweroff=1') })
+    .replace('<on_poweroff>destroy</on_poweroff>', '<on_poweroff>restart</on_poweroff>');
+  await define('act2', { xml: restartXml });
+  await ok(['start', 'act2']);
+  const pid = qemuPidOf('act2');
+  const deadline = Date.now() + 30_000;
+  while (readFileSync(serialLog('act2'), 'latin1').split(GUEST_MARKER).length < 3) {
+    assert.ok(Date.now() < deadline, 'the guest booted again after powering itself off');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(qemuPidOf('act2'), pid, 'restarted in the same QEMU');
+  assert.match(await state('act2'), /^running/);
+  await ok(['destroy', 'act2']);
+});
+
 test('QEMU killed with SIGKILL: shut off (crashed) at once, and an event', async () => {
   await define('life5');
   const events = spawn(path.join(REPO, 'bin/tsvirt'), ['-c', d.uri, 'event', '--loop', '--timeout', '30', '--domain', 'life5'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -42,6 +42,8 @@ export async function runConsole(ctx: Ctx, domain: string, dev: string | undefin
       if (linger) clearTimeout(linger);
       stdin.off('data', onInput);
       stdin.off('end', onEnd);
+      process.off('SIGTERM', onSignal);
+      process.off('SIGHUP', onSignal);
       if (rawSet) stdin.setRawMode(false);
       stdin.pause();
       // a paused stdin (a pipe left open, a TTY) would still keep the process alive
@@ -56,6 +58,13 @@ export async function runConsole(ctx: Ctx, domain: string, dev: string | undefin
       if (data.length && ws.readyState === ws.OPEN) ws.send(data);
       if (esc >= 0) finish();
     };
+    // killed while the terminal is raw: put it back first
+    const onSignal = () => {
+      finish();
+      process.exitCode = 1;
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGHUP', onSignal);
     const onEnd = () => {
       linger = setTimeout(() => finish(), PIPE_LINGER_MS);
     };

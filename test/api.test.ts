@@ -5,11 +5,11 @@ import { mkdtempSync, readFileSync, existsSync, readdirSync, promises as fs } fr
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as http from 'node:http';
-import { startDaemon, type Daemon } from './tsvirtd.js';
-import { rootPaths } from './paths.js';
-import { Client } from '../client/client.js';
-import { methods } from '../protocol/methods.js';
-import type { TsvirtEvent } from '../protocol/types.js';
+import { startDaemon, type Daemon } from '../src/daemon/tsvirtd.js';
+import { rootPaths } from '../src/daemon/paths.js';
+import { Client } from '../src/client/client.js';
+import { methods } from '../src/protocol/methods.js';
+import type { TsvirtEvent } from '../src/protocol/types.js';
 
 let daemon: Daemon;
 let root: string;

@@ -1,0 +1,119 @@
+// attach-device / detach-device / update-device FILE, and attach-disk / detach-disk that
+// build one <disk> from virsh's options; all go through domain.attachDevice & co.
+import { escapeXml } from '../../util/xml-writer.js';
+import { withContext } from '../errors.js';
+import { readXmlFile } from '../files.js';
+import { CliError, type Args, type CommandDef, type Ctx, type OptDef } from '../types.js';
+import { DOMAIN_OPT } from './lifecycle.js';
+
+const FLAG_OPTS: OptDef[] = [
+  { name: 'persistent', type: 'bool', help: 'make live change persistent' },
+  { name: 'config', type: 'bool', help: 'affect next boot' },
+  { name: 'live', type: 'bool', help: 'affect running domain' },
+  { name: 'current', type: 'bool', help: 'affect current domain' },
+];
+const FILE_OPT: OptDef = { name: 'file', type: 'data', required: true, help: 'XML file' };
+
+function flags(args: Args) {
+  if (args.bool('current') && (args.bool('live') || args.bool('config'))) {
+    throw new CliError('Options --current and --live are mutually exclusive');
+  }
+  const f = (n: string) => args.bool(n) || undefined;
+  return { live: f('live'), config: f('config'), current: f('current'), persistent: f('persistent') };
+}
+
+type Method = 'domain.attachDevice' | 'domain.detachDevice' | 'domain.updateDevice';
+
+async function deviceCall(ctx: Ctx, args: Args, method: Method, xml: string, failed: string, done: string): Promise<void> {
+  const domain = args.str('domain')!;
+  const c = await ctx.client();
+  await withContext({ domain, action: failed }, () => c.call(method, { domain, xml, ...flags(args) }));
+  ctx.extra(`${done}\n`);
+}
+
+function fileDevice(name: string, summary: string, method: Method, verb: string): CommandDef {
+  return {
+    name, group: 'domain', summary, opts: [DOMAIN_OPT, FILE_OPT, ...FLAG_OPTS],
+    async handler(ctx, args) {
+      const xml = await readXmlFile(args.str('file')!);
+      await deviceCall(ctx, args, method, xml, `Failed to ${verb} device from ${args.str('file')}`, `Device ${verb === 'update' ? 'updated' : `${verb}ed`} successfully`);
+    },
+  };
+}
+
+function busOf(target: string): string {
+  if (target.startsWith('vd')) return 'virtio';
+  if (target.startsWith('sd')) return 'scsi';
+  if (target.startsWith('hd')) return 'ide';
+  throw new CliError(`cannot guess the bus of target '${target}': use --targetbus`);
+}
+
+/** virsh attach-disk's options as one <disk> element. */
+export function attachDiskXml(args: Args): string {
+  const source = args.str('source')!;
+  const target = args.str('target')!;
+  const srcType = args.str('sourcetype') ?? (source.startsWith('/dev/') ? 'block' : source.includes('/') && !source.startsWith('/') ? 'volume' : 'file');
+  let src: string;
+  if (srcType === 'file') src = `<source file='${escapeXml(source)}'/>`;
+  else if (srcType === 'block') src = `<source dev='${escapeXml(source)}'/>`;
+  else if (srcType === 'volume') {
+    const [pool, vol, ...rest] = source.split('/');
+    if (!pool || !vol || rest.length) throw new CliError(`a volume source is written POOL/VOLUME, not '${source}'`);
+    src = `<source pool='${escapeXml(pool)}' volume='${escapeXml(vol)}'/>`;
+  } else throw new CliError(`Unknown source type: '${srcType}'`);
+  const device = args.str('type') ?? 'disk';
+  const mode = args.str('mode');
+  if (mode && mode !== 'readonly' && mode !== 'shareable') throw new CliError(`No support for ${mode} in command 'attach-disk'`);
+  const driverAttrs = [
+    ['name', args.str('driver')], ['type', args.str('subdriver')], ['cache', args.str('cache')], ['io', args.str('io')],
+  ].filter(([, v]) => v).map(([k, v]) => ` ${k}='${escapeXml(v!)}'`).join('');
+  return [
+    `<disk type='${srcType}' device='${escapeXml(device)}'>`,
+    driverAttrs ? `  <driver${driverAttrs}/>` : undefined,
+    `  ${src}`,
+    `  <target dev='${escapeXml(target)}' bus='${escapeXml(args.str('targetbus') ?? busOf(target))}'/>`,
+    mode === 'readonly' ? '  <readonly/>' : mode === 'shareable' ? '  <shareable/>' : undefined,
+    args.str('serial') ? `  <serial>${escapeXml(args.str('serial')!)}</serial>` : undefined,
+    '</disk>',
+  ].filter((l) => l !== undefined).join('\n') + '\n';
+}
+
+export const deviceCommands: CommandDef[] = [
+  fileDevice('attach-device', 'attach device from an XML file', 'domain.attachDevice', 'attach'),
+  fileDevice('detach-device', 'detach device from an XML file', 'domain.detachDevice', 'detach'),
+  fileDevice('update-device', 'update device from an XML file', 'domain.updateDevice', 'update'),
+  {
+    name: 'attach-disk', group: 'domain', summary: 'attach disk device',
+    opts: [
+      DOMAIN_OPT,
+      { name: 'source', type: 'data', required: true, help: 'source of disk device: a file, a block device, or POOL/VOLUME' },
+      { name: 'target', type: 'data', required: true, help: 'target of disk device' },
+      { name: 'targetbus', type: 'string', help: 'target bus of disk device' },
+      { name: 'driver', type: 'string', help: 'driver of disk device' },
+      { name: 'subdriver', type: 'string', help: 'subdriver of disk device (raw, qcow2)' },
+      { name: 'cache', type: 'string', help: 'cache mode of disk device' },
+      { name: 'io', type: 'string', help: 'io policy of disk device' },
+      { name: 'type', type: 'string', help: 'target device type (disk, cdrom)' },
+      { name: 'mode', type: 'string', help: 'mode of device reading and writing (readonly, shareable)' },
+      { name: 'sourcetype', type: 'string', help: 'type of source (block|file|volume)' },
+      { name: 'serial', type: 'string', help: 'serial of disk device' },
+      { name: 'print-xml', type: 'bool', help: 'print XML document rather than attach the disk' },
+      ...FLAG_OPTS,
+    ],
+    async handler(ctx, args) {
+      const xml = attachDiskXml(args);
+      if (args.bool('print-xml')) return ctx.out(xml);
+      await deviceCall(ctx, args, 'domain.attachDevice', xml, 'Failed to attach disk', 'Disk attached successfully');
+    },
+  },
+  {
+    name: 'detach-disk', group: 'domain', summary: 'detach disk device',
+    opts: [DOMAIN_OPT, { name: 'target', type: 'data', required: true, help: 'target of disk device' },
+      { name: 'print-xml', type: 'bool', help: 'print XML document rather than detach the disk' }, ...FLAG_OPTS],
+    async handler(ctx, args) {
+      const xml = `<disk>\n  <target dev='${escapeXml(args.str('target')!)}'/>\n</disk>\n`;
+      if (args.bool('print-xml')) return ctx.out(xml);
+      await deviceCall(ctx, args, 'domain.detachDevice', xml, 'Failed to detach disk', 'Disk detached successfully');
+    },
+  },
+];

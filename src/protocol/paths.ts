@@ -1,0 +1,7 @@
+// HTTP paths of the API on the daemon's socket. Kept free of zod so light clients
+// (the CLI) can load them without the schemas.
+export const API_PREFIX = '/v1/';
+export const EVENTS_PATH = '/v1/events';
+/** WebSocket: ?domain=NAME&dev=serial0 attaches to a character device (virsh console). */
+export const CONSOLE_PATH = '/v1/console';
+export const OPENAPI_PATH = '/v1/openapi.json';

@@ -1,0 +1,154 @@
+// End to end: virtual networks and guest NICs. Everything runs inside a network namespace
+// this file creates (tsvirtd, its bridges, dnsmasq, nft tables and QEMUs) and removes even
+// on failure; no packet leaves it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { run, runOk } from '../../src/util/spawn.js';
+import { startTestDaemon, type TestDaemon } from './daemon.js';
+import { ensureTestGuest, minimalDomainXml, guestCmdline, waitForText, type TestGuest } from './guest.js';
+
+const NS = `tsvt-net-${process.pid}`;
+let d: TestDaemon | undefined;
+let guest: TestGuest;
+
+const inNs = (args: string[]) => run('ip', ['netns', 'exec', NS, ...args]);
+
+before(async () => {
+  guest = await ensureTestGuest();
+  await runOk('ip', ['netns', 'add', NS]);
+  await runOk('ip', ['netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up']);
+  d = await startTestDaemon({ netns: NS });
+});
+
+after(async () => {
+  await d?.stop();
+  // whatever is still inside (dnsmasq of a failed test) was started by this file
+  const pids = (await run('ip', ['netns', 'pids', NS])).stdout.split(/\s+/).filter(Boolean);
+  for (const p of pids) try { process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ }
+  await run('ip', ['netns', 'del', NS]);
+});
+
+async function ok(args: string[]): Promise<string> {
+  const r = await d!.cli(args);
+  assert.equal(r.code, 0, `tsvirt ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+async function fails(args: string[], re: RegExp): Promise<void> {
+  const r = await d!.cli(args);
+  assert.notEqual(r.code, 0, `tsvirt ${args.join(' ')} should fail: ${r.stdout}`);
+  assert.match(r.stderr, re);
+}
+
+function file(name: string, text: string): string {
+  const f = path.join(d!.root, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+const netXml = (name: string, third: number, body = '', hosts = '') => `<network>
+  <name>${name}</name>${body}
+  <ip address='10.77.${third}.1' netmask='255.255.255.0'>
+    <dhcp>
+      <range start='10.77.${third}.100' end='10.77.${third}.150'/>${hosts}
+    </dhcp>
+  </ip>
+</network>
+`;
+
+/** The host side of a network: links, nft tables and dnsmasq processes inside the namespace. */
+async function hostState(): Promise<{ links: string; nft: string; dnsmasq: number }> {
+  const links = (await inNs(['ip', '-br', 'link'])).stdout;
+  const nft = (await inNs(['nft', 'list', 'tables'])).stdout;
+  const pids = (await run('ip', ['netns', 'pids', NS])).stdout.split(/\s+/).filter(Boolean);
+  const dnsmasq = pids.filter((p) => existsSync(`/proc/${p}/comm`) && readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'dnsmasq').length;
+  return { links, nft, dnsmasq };
+}
+
+const serialLog = (name: string) => path.join(d!.root, 'var/log/tsvirt/qemu', name, 'serial0.log');
+const mac = (n: number) => `52:54:00:77:00:${n.toString(16).padStart(2, '0')}`;
+
+function guestXml(name: string, nics: Array<{ network: string; mac: string }>, cmdline: string): string {
+  const extra = nics.map((n) => `<interface type='network'>\n  <mac address='${n.mac}'/>\n  <source network='${n.network}'/>\n  <model type='virtio'/>\n</interface>`).join('\n');
+  return minimalDomainXml({ name, ...guest, cmdline: guestCmdline(`tsvirt.dhcp=1 tsvirt.shell=0 ${cmdline}`), extraDevices: extra });
+}
+
+test('default network is defined but not autostarted; net XML validates', async () => {
+  assert.match(await ok(['net-list', '--all']), /^ default\s+inactive\s+no\s+yes\s*$/m);
+  const xml = await ok(['net-dumpxml', 'default']);
+  assert.match(xml, /<bridge name='virbr0' stp='on' delay='0'\/>/);
+  assert.match(xml, /<port start='1024' end='65535'\/>/);
+  const f = file('default-net.xml', xml);
+  const v = await run('virt-xml-validate', [f, 'network']);
+  assert.equal(v.code, 0, v.stderr + v.stdout);
+});
+
+test('bad network input is a clear error and leaves nothing behind', async () => {
+  await ok(['net-define', file('tnat.xml', netXml('tnat', 1, "\n  <forward mode='nat'/>",
+    `\n      <host mac='${mac(1)}' ip='10.77.1.11'/>\n      <host mac='${mac(2)}' ip='10.77.1.12'/>`))]);
+  await fails(['net-define', file('over.xml', netXml('over', 1).replace("netmask='255.255.255.0'", "netmask='255.255.0.0'"))], /overlaps network 'tnat'/);
+  await fails(['net-define', file('range.xml', netXml('range', 9).replace("start='10.77.9.100'", "start='10.78.0.2'"))], /DHCP range 10.78.0.2 - 10.77.9.150 is outside the subnet/);
+  await fails(['net-define', file('mac.xml', netXml('mac', 8, "\n  <mac address='52:54:00:zz:00:01'/>"))], /invalid MAC address '52:54:00:zz:00:01'/);
+  const before = await hostState();
+  await runOk('ip', ['netns', 'exec', NS, 'ip', 'link', 'add', 'tsvforeign', 'type', 'bridge']);
+  await ok(['net-define', file('foreign.xml', netXml('foreign', 7, "\n  <bridge name='tsvforeign'/>"))]);
+  await fails(['net-start', 'foreign'], /bridge name 'tsvforeign' is already in use by something outside tsvirt/);
+  const afterFail = await hostState();
+  assert.match(afterFail.links, /^tsvforeign/m, 'the foreign bridge is untouched');
+  assert.equal(afterFail.nft, before.nft);
+  assert.equal(afterFail.dnsmasq, before.dnsmasq);
+  await runOk('ip', ['netns', 'exec', NS, 'ip', 'link', 'del', 'tsvforeign']);
+  await ok(['net-undefine', 'foreign']);
+  await fails(['net-list', 'foreign'], /./).catch(() => undefined);
+});
+
+test('NAT network: two guests get leases, ping each other and the bridge; isolated has no route out; restart keeps networks', async () => {
+  await ok(['net-start', 'tnat']);
+  await fails(['net-start', 'tnat'], /network 'tnat' is already active/);
+  await ok(['net-define', file('tiso.xml', netXml('tiso', 2))]);
+  await ok(['net-start', 'tiso']);
+  let hs = await hostState();
+  assert.match(hs.nft, /table ip tsvirt_virbr1/);
+  assert.equal(hs.dnsmasq, 2);
+  const live = file('tnat-live.xml', await ok(['net-dumpxml', 'tnat']));
+  assert.equal((await run('virt-xml-validate', [live, 'network'])).code, 0);
+
+  const g1 = guestXml('g1', [{ network: 'tnat', mac: mac(1) }], 'tsvirt.ping=10.77.1.12,10.77.1.1');
+  const g2 = guestXml('g2', [{ network: 'tnat', mac: mac(2) }], '');
+  const g3 = guestXml('g3', [{ network: 'tiso', mac: mac(3) }], 'tsvirt.ping=10.77.1.1');
+  await ok(['create', file('g2.xml', g2)]);
+  await ok(['create', file('g1.xml', g1)]);
+  await ok(['create', file('g3.xml', g3)]);
+  await waitForText(serialLog('g2'), 'TSVIRT-IP eth0 10.77.1.12', 60_000);
+  await waitForText(serialLog('g1'), 'TSVIRT-IP eth0 10.77.1.11', 60_000);
+  await waitForText(serialLog('g1'), 'TSVIRT-PING-OK 10.77.1.12', 60_000);
+  await waitForText(serialLog('g1'), 'TSVIRT-PING-OK 10.77.1.1', 30_000);
+  await waitForText(serialLog('g3'), 'TSVIRT-IP eth0 10.77.2.1', 60_000);
+  await waitForText(serialLog('g3'), 'TSVIRT-PING-FAIL 10.77.1.1', 60_000);
+
+  const leases = await ok(['net-dhcp-leases', 'tnat']);
+  assert.match(leases, new RegExp(`${mac(1)}\\s+ipv4\\s+10\\.77\\.1\\.11/24`));
+  assert.match(leases, new RegExp(`${mac(2)}\\s+ipv4\\s+10\\.77\\.1\\.12/24`));
+  assert.match(await ok(['domifaddr', 'g1']), new RegExp(`vnet\\d+\\s+${mac(1)}\\s+ipv4\\s+10\\.77\\.1\\.11/24`));
+  const iflist = await ok(['domiflist', 'g2']);
+  assert.match(iflist, new RegExp(`vnet\\d+\\s+network\\s+tnat\\s+virtio\\s+${mac(2)}`));
+  const tap = /(vnet\d+)/.exec(iflist)![1];
+  assert.match((await inNs(['ip', '-br', 'link', 'show', 'master', 'virbr0'])).stdout, new RegExp(`^${tap}`, 'm'));
+
+  await d!.kill();
+  await d!.restart();
+  assert.match(await ok(['net-list']), /^ tnat\s+active\s+no\s+yes\s*$/m);
+  assert.equal((await hostState()).dnsmasq, 2, 'dnsmasq kept across the restart');
+
+  for (const g of ['g1', 'g2', 'g3']) await ok(['destroy', g]);
+  const links = (await inNs(['ip', '-br', 'link'])).stdout;
+  assert.doesNotMatch(links, /^vnet/m, 'taps go away with the guests');
+  await ok(['net-destroy', 'tnat']);
+  await ok(['net-destroy', 'tiso']);
+  hs = await hostState();
+  assert.doesNotMatch(hs.links, /virbr/);
+  assert.doesNotMatch(hs.nft, /tsvirt/);
+  assert.equal(hs.dnsmasq, 0);
+});

@@ -125,7 +125,7 @@ async function readOps(env: Env, reps: number): Promise<BenchRow[]> {
   const ts = tsName(0), lv = lvName(0);
   const s: Record<string, number[]> = {};
   const add = (k: string, v: number) => (s[k] ??= []).push(v);
-  const cliReps = Math.max(3, Math.ceil(reps / 2));
+  const cliReps = Math.max(2, Math.ceil(reps / 3));
   await interleave(reps, {
     ts: async () => {
       add('tsXml', await timed(() => env.tsvirt.call('domain.getXml', { domain: ts })));

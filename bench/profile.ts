@@ -1,4 +1,5 @@
-// `npx tsx bench/profile.ts [N]`: where tsvirtd spends a define/list/undefine of N domains.
+// `npx tsx bench/profile.ts [N] [--start K]`: where tsvirtd spends a define/list/undefine of N
+// domains (and with --start, K domains started at once, then destroyed).
 // Runs an isolated tsvirtd under `node --cpu-prof`, drives it over the SDK, then prints
 // (1) per-call wall time, (2) the profile's self time by source file and top functions,
 // (3) the cost of the define path's parts measured in this process (parse, defaults,
@@ -17,6 +18,8 @@ import { ensureTestGuest, minimalDomainXml } from '../test/e2e/guest.js';
 import { until } from './stats.js';
 
 const N = Number(process.argv[2] ?? 500);
+const si = process.argv.indexOf('--start');
+const K = si > 0 ? Number(process.argv[si + 1] ?? 20) : 0;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tsvirt-prof-'));
 const ms = (t0: number) => (performance.now() - t0).toFixed(1);
 
@@ -70,6 +73,15 @@ async function main(): Promise<void> {
     await timeEach('domain.define', N, (i) => c.call('domain.define', { xml: xml(i) }));
     await timeEach(`domain.list (${N} defined)`, 20, () => c.call('domain.list', {}));
     await timeEach('domain.getXml', 200, (i) => c.call('domain.getXml', { domain: `prof-${i % N}` }));
+    if (K > 0) {
+      const names = Array.from({ length: K }, (_, i) => `prof-${i}`);
+      for (let r = 0; r < 2; r++) {
+        const t0 = performance.now();
+        await Promise.all(names.map((d) => c.call('domain.start', { domain: d }).then(() => console.log(`  ${d} running at ${ms(t0)} ms`))));
+        console.log(`${K} started at once: ${ms(t0)} ms`);
+        await Promise.all(names.map((d) => c.call('domain.destroy', { domain: d })));
+      }
+    }
     await timeEach('domain.undefine', N, (i) => c.call('domain.undefine', { domain: `prof-${i}` }));
     const status = readFileSync(`/proc/${d.pid}/status`, 'utf8');
     console.log(`tsvirtd ${/VmRSS:.*/.exec(status)?.[0]}`);

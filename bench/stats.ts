@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 
 export interface Summary {
   n: number;
+  /** in the row's unit (ms, ops/s or MiB), despite the name */
   medianMs: number;
   minMs: number;
   maxMs: number;

@@ -3,10 +3,16 @@
 TSVIRT_DEBIAN_PACKAGES=(
   qemu-system-x86   # the hypervisor tsvirt drives
   qemu-utils        # qemu-img
+  lvm2              # logical storage pools (pvcreate, vgcreate, lvcreate)
   busybox-static    # the test guest's userland
   cpio              # packs the test guest's initramfs
   libvirt-clients   # virt-xml-validate: libvirt's own schema check of the XML tsvirt writes
+  pci.ids           # PCI vendor/product/class names for nodedev-list/-dumpxml (/usr/share/misc/pci.ids)
   curl              # demo and debugging over the unix socket
+  chromium          # the web UI's browser tests (playwright-core drives /usr/bin/chromium)
+  iproute2          # ip: bridges, taps and addresses of virtual networks
+  nftables          # nft: NAT and forwarding rules of virtual networks (a table per network)
+  dnsmasq-base      # DHCP and DNS of virtual networks (no system service)
 )
 
 tsvirt_ensure_debian_packages() {

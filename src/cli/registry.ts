@@ -11,6 +11,9 @@ import { poolCommands } from './commands/pool.js';
 import { volumeCommands } from './commands/volume.js';
 import { deviceCommands } from './commands/devices.js';
 import { networkCommands } from './commands/network.js';
+import { interfaceCommands } from './commands/interface.js';
+import { nodedevCommands } from './commands/nodedev.js';
+import { uiCommand } from './commands/ui.js';
 import type { CommandDef } from './types.js';
 
 /** Thrown by quit/exit: the runner stops reading commands. */
@@ -37,7 +40,7 @@ const quit = (name: string): CommandDef => ({
 
 export const COMMANDS: CommandDef[] = [
   listCommand, ...lifecycleCommands, ...infoCommands, editCommand, consoleCommand, eventCommand,
-  ...hostCommands, ...poolCommands, ...volumeCommands, ...deviceCommands, ...networkCommands, helpCommand, quit('quit'), quit('exit'),
+  ...hostCommands, ...poolCommands, ...volumeCommands, ...deviceCommands, ...networkCommands, ...interfaceCommands, ...nodedevCommands, uiCommand, helpCommand, quit('quit'), quit('exit'),
 ];
 
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));

@@ -1,6 +1,7 @@
 // Typed SDK over tsvirtd's API: one HTTP connection (kept alive) on the daemon's unix socket.
 import * as http from 'node:http';
-import WebSocket from 'ws';
+import { createRequire } from 'node:module';
+import type WebSocket from 'ws';
 import type { MethodName, ParamsOf, ResultOf } from '../protocol/methods.js';
 import { API_PREFIX, CONSOLE_PATH, EVENTS_PATH } from '../protocol/paths.js';
 import { resolveUri, type ResolvedUri } from '../protocol/uri.js';
@@ -68,7 +69,9 @@ export class Client {
 
   /** Opens a WebSocket on the daemon socket (events, console). */
   openSocket(pathAndQuery: string): WebSocket {
-    return new WebSocket(`ws+unix://${this.target.socket}:${pathAndQuery}`);
+    // ws loads only when a socket is opened: most CLI commands never need it
+    const WS = createRequire(import.meta.url)('ws') as typeof WebSocket;
+    return new WS(`ws+unix://${this.target.socket}:${pathAndQuery}`);
   }
 
   /** Subscribes to events; resolves once the subscription is live. Call the returned close() to stop. */

@@ -57,7 +57,10 @@ export function uploadVolume(client: Client, r: VolumeRange, input: Readable, le
     // the daemon may refuse before reading the body: its answer, not the broken pipe, is the error
     req.on('error', (e) => setTimeout(() => reject(new TsvirtError('no-connect', `volume upload: ${e.message}`)), 100));
     let sent = 0;
-    input.on('data', (c: Buffer) => onBytes?.((sent += c.length)));
+    input.on('data', (c: Buffer) => {
+      sent += c.length;
+      onBytes?.(sent);
+    });
     pipeline(input, req).catch(() => undefined);
   });
 }
@@ -69,7 +72,10 @@ export function downloadVolume(client: Client, r: VolumeRange, output: Writable,
       if (res.statusCode !== 200) return reject(errorOf(res, await readAll(res)));
       const total = Number(res.headers['content-length'] ?? 0);
       let got = 0;
-      res.on('data', (c: Buffer) => onBytes?.((got += c.length), total));
+      res.on('data', (c: Buffer) => {
+        got += c.length;
+        onBytes?.(got, total);
+      });
       try {
         await pipeline(res, output);
         if (got !== total) throw new TsvirtError('operation-failed', `volume download ended after ${got} of ${total} bytes`);

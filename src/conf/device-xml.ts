@@ -6,6 +6,7 @@ import type { DomainDevices, Domain, Disk, NetInterface, Hostdev, Controller, In
 import { TsvirtError } from '../util/errors.js';
 import { parseXmlDocument, type XmlElement } from '../util/xml-reader.js';
 import * as dev from './domain-devices-xml.js';
+import { escapeXml } from '../util/xml-writer.js';
 
 export interface DeviceKinds {
   disk: Disk;
@@ -108,4 +109,45 @@ export function deviceIn(def: Domain, p: ParsedDevice): ParsedDevice {
 /** How many devices of each kind a definition has (to see what defaults added besides the device). */
 export function deviceCounts(def: Domain): Record<DeviceKind, number> {
   return Object.fromEntries(Object.keys(DEVICE_KINDS).map((k) => [k, kindDef(k as DeviceKind).list(def.devices).length])) as Record<DeviceKind, number>;
+}
+
+export interface DiskXmlOptions {
+  sourceType: 'file' | 'block' | 'volume';
+  /** a path, or for a volume POOL/VOLUME */
+  source: string;
+  target: string;
+  bus: string;
+  device?: string;
+  driver?: { name?: string; type?: string; cache?: string; io?: string };
+  mode?: 'readonly' | 'shareable';
+  serial?: string;
+}
+
+/** virsh attach-disk's options as one <disk> element (checked by parsing it back). */
+export function buildDiskXml(o: DiskXmlOptions): string {
+  let src: string;
+  if (o.sourceType === 'file') src = `<source file='${escapeXml(o.source)}'/>`;
+  else if (o.sourceType === 'block') src = `<source dev='${escapeXml(o.source)}'/>`;
+  else {
+    const [pool, vol, ...rest] = o.source.split('/');
+    if (!pool || !vol || rest.length) throw new TsvirtError('invalid-arg', `a volume source is written POOL/VOLUME, not '${o.source}'`);
+    src = `<source pool='${escapeXml(pool)}' volume='${escapeXml(vol)}'/>`;
+  }
+  const driverAttrs = Object.entries(o.driver ?? {}).filter(([, v]) => v).map(([k, v]) => ` ${k}='${escapeXml(v!)}'`).join('');
+  const xml = [
+    `<disk type='${o.sourceType}' device='${escapeXml(o.device ?? 'disk')}'>`,
+    driverAttrs ? `  <driver${driverAttrs}/>` : undefined,
+    `  ${src}`,
+    `  <target dev='${escapeXml(o.target)}' bus='${escapeXml(o.bus)}'/>`,
+    o.mode === 'readonly' ? '  <readonly/>' : o.mode === 'shareable' ? '  <shareable/>' : undefined,
+    o.serial ? `  <serial>${escapeXml(o.serial)}</serial>` : undefined,
+    '</disk>',
+  ].filter((l) => l !== undefined).join('\n') + '\n';
+  parseDeviceXml(xml);
+  return xml;
+}
+
+/** `<disk><target dev='..'/></disk>`: what detach-disk names. */
+export function diskTargetXml(target: string): string {
+  return `<disk>\n  <target dev='${escapeXml(target)}'/>\n</disk>\n`;
 }

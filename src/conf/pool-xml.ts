@@ -92,3 +92,15 @@ export function formatPoolXml(pool: StoragePool, opts: { inactive?: boolean } = 
     el('target', {}, [textEl('path', pool.target.path), permissionsEl(pool.target.permissions)]),
   ]));
 }
+
+/** pool-define-as / pool-create-as fields as pool XML (checked by parsing it back). */
+export function buildPoolXml(o: { type: string; name: string; devices?: string[]; sourceName?: string; sourceFormat?: string; target?: string }): string {
+  const xml = renderXml(el('pool', { type: o.type }, [
+    textEl('name', o.name),
+    el('source', {}, [...(o.devices ?? []).map((d) => el('device', { path: d })), textEl('name', o.sourceName),
+      o.sourceFormat ? el('format', { type: o.sourceFormat }) : undefined]),
+    o.target ? el('target', {}, [textEl('path', o.target)]) : undefined,
+  ]));
+  parsePoolXml(xml);
+  return xml;
+}

@@ -91,6 +91,7 @@ test('written pool and volume XML validates with virt-xml-validate', { skip: has
     ['storagepool', formatPoolXml(parsePoolXml(DIR_POOL), { inactive: true })],
     ['storagepool', formatPoolXml(parsePoolXml(LVM_POOL))],
     ['storagevol', formatVolumeXml(parseVolumeXml(VOL))],
+    ['storagevol', formatVolumeXml({ type: 'file', name: 'p.qcow2', key: '/p/p.qcow2', capacity: 10, allocation: 5, physical: 7, target: { path: '/p/p.qcow2', format: 'qcow2', permissions: { mode: '0600', owner: 0, group: 0 } } })],
     ['storagevol', formatVolumeXml({ type: 'block', name: 'lv', key: '/dev/vg/lv', capacity: 4096, allocation: 4096, target: { path: '/dev/vg/lv' } })],
   ];
   docs.forEach(([schema, xml], i) => {

@@ -5,7 +5,7 @@ import type { DomainService } from './domain-service.js';
 import type { NetInterface } from '../conf/domain-types.js';
 import { TsvirtError } from '../util/errors.js';
 import { setLink } from '../qemu/qmp-commands.js';
-import { netdevId } from '../qemu/argv-net.js';
+import { netAlias } from '../qemu/argv-net.js';
 
 type NetHandlers = Pick<Handlers, Extract<keyof Handlers, `network.${string}` | 'domain.interfaceAddresses' | 'domain.getInterfaceLink' | 'domain.setInterfaceLink'>>;
 
@@ -54,7 +54,7 @@ export function makeNetworkHandlers(nets: NetworkService, domains: DomainService
     'domain.setInterfaceLink': async (p) => {
       const { e, vm } = running(p.domain);
       const i = findIface(vm.live.devices.interfaces, p.iface, e.config.name);
-      await setLink(vm.monitor, netdevId(i), p.state === 'up');
+      await setLink(vm.monitor, `host${vm.live.devices.interfaces[i].alias ?? netAlias(i)}`, p.state === 'up');
       vm.live.devices.interfaces[i].link = p.state;
       return {};
     },

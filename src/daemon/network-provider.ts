@@ -1,11 +1,12 @@
 // Connects networks to domains: a DomainResourceProvider that gives every
 // <interface type='network'|'bridge'> a tap on the right bridge, passed to QEMU as an
-// open descriptor (see src/host/tap.ts), and records the tap name (live <target dev/>).
+// open descriptor (see src/host/tap.ts for how, and why hot-plug names it instead), and
+// records the tap name (live <target dev/>, and the status file for release()).
 import { closeSync } from 'node:fs';
 import type { Domain, NetInterface } from '../conf/domain-types.js';
 import { TsvirtError } from '../util/errors.js';
 import { deleteLink, getLink, ownerAlias, setMaster, setUp } from '../host/link.js';
-import { openTap } from '../host/tap.js';
+import { createTap, openTap } from '../host/tap.js';
 import { runOk } from '../util/spawn.js';
 import type { DomainResourceProvider } from '../qemu/host-resources.js';
 import type { NetworkService } from './network-service.js';
@@ -41,18 +42,18 @@ export function networkResourceProvider(nets: NetworkService): DomainResourcePro
     async prepare(def: Domain, undo) {
       const tapFds: Record<number, number> = {};
       const record: Record<string, string> = {};
-      const names: Record<number, string> = {};
+      const names = new Map<string, string>();
       try {
         for (const [i, iface] of def.devices.interfaces.entries()) {
           if (iface.type === 'user') continue;
           const where = `domain '${def.name}' interface ${i} (mac ${iface.mac})`;
           const bridge = await bridgeFor(iface, nets, where);
-          const { fd, name } = await openTap(iface.target?.dev && !iface.target.dev.startsWith('vnet') ? iface.target.dev : 'vnet%d');
-          tapFds[i] = fd;
-          names[i] = name;
-          record[`tap${i}`] = name;
-          await plugTap(name, bridge, `domain/${def.name}`, iface.mtu);
+          const name = await createTap(`domain/${def.name}`);
           undo.push(() => removeTap(name));
+          await plugTap(name, bridge, `domain/${def.name}`, iface.mtu);
+          tapFds[i] = (await openTap(name)).fd;
+          names.set(iface.mac, name);
+          record[`tap.${name}`] = name;
         }
       } catch (e) {
         // start.ts owns the descriptors only once prepare() returned them
@@ -61,14 +62,14 @@ export function networkResourceProvider(nets: NetworkService): DomainResourcePro
       }
       return {
         tapFds, record,
+        // by MAC: on hot-plug `live` is the whole domain while `def` held just the new NIC
         adjustLive: (live: Domain) => {
-          for (const [i, name] of Object.entries(names)) live.devices.interfaces[Number(i)].target = { dev: name };
+          for (const n of live.devices.interfaces) if (names.has(n.mac)) n.target = { dev: names.get(n.mac)! };
         },
       };
     },
     async release(_def: Domain, record: Record<string, string>) {
-      // taps opened by descriptor vanish with QEMU; hot-plugged (persistent) ones stay until here
-      for (const [k, name] of Object.entries(record)) if (k.startsWith('tap')) await removeTap(name).catch(() => undefined);
+      for (const [k, name] of Object.entries(record)) if (k.startsWith('tap.')) await removeTap(name).catch(() => undefined);
     },
   };
 }

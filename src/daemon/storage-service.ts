@@ -226,17 +226,21 @@ export class StorageService {
 
   /** A volume by name in `poolRef`, or by path/key in any active pool. */
   async findVolume(ref: string, poolRef?: string): Promise<LocatedVolume> {
+    const byPath = ref.startsWith('/');
     const pools = poolRef ? [this.activePool(poolRef)] : [...this.pools.values()].filter((p) => p.active);
     for (const p of pools) {
-      const byName = !ref.startsWith('/');
-      if (byName && !poolRef) continue;
-      if (!byName && !ref.startsWith(p.def.target.path.replace(/\/?$/, '/'))) continue;
-      const vols = await this.backend(p).listVolumes(p.def);
-      const v = vols.find((x) => (byName ? x.name === ref : x.key === ref || x.target.path === ref));
+      let name = ref;
+      if (byPath) {
+        // a path names a volume of the pool whose folder (or volume group) holds it
+        if (path.dirname(ref) !== this.backend(p).volumePath(p.def, 'x').replace(/\/x$/, '')) continue;
+        name = path.basename(ref);
+      } else if (!poolRef) continue;
+      if (!checkNameQuietly(name)) continue;
+      const v = await this.backend(p).getVolume(p.def, name);
       if (v) return { pool: p, vol: v };
     }
     const where = poolRef ? ` in pool '${poolRef}'` : '';
-    throw new TsvirtError('no-storage-vol', `Storage volume not found: no storage vol with matching ${ref.startsWith('/') ? 'path' : 'name'} '${ref}'${where}`);
+    throw new TsvirtError('no-storage-vol', `Storage volume not found: no storage vol with matching ${byPath ? 'path' : 'name'} '${ref}'${where}`);
   }
 
   async lookupVolume(ref: string, poolRef?: string): Promise<VolSummary> {
@@ -358,6 +362,15 @@ export class StorageService {
       await fs.rm(file, { force: true });
       return false;
     }
+  }
+}
+
+function checkNameQuietly(name: string): boolean {
+  try {
+    checkStorageName(name, 'volume');
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -11,6 +11,10 @@ import { EventBus } from './event-bus.js';
 import { listenUnix } from './http-server.js';
 import { consoleOpener } from './console.js';
 import { makeHandlers } from './handlers.js';
+import { makeWebHandlers } from './handlers-web.js';
+import { WebAuth } from './web-auth.js';
+import { listenHttp, parseListenAddress, serverUrl } from './web-server.js';
+import { vncOpener } from './vnc-proxy.js';
 import { ensureDirs, rootPaths, sessionPaths, systemPaths, type InstancePaths } from './paths.js';
 import { autostartDomains, loadDefinitions, reattachRunning } from './recovery.js';
 import { TSVIRT_VERSION } from './version.js';
@@ -26,6 +30,7 @@ import { HostRoot } from '../host/host-root.js';
 import { makeNodedevs } from './nodedev-provider.js';
 
 const USAGE = `Usage: tsvirtd [--root DIR | --system | --session] [--no-kvm-probe] [--cache-dir DIR] [--pidfile FILE]
+              [--listen-http HOST:PORT]
 
   --root DIR       run an isolated instance with all state under DIR (tests, benchmarks)
   --system         the system instance (default for root)
@@ -33,6 +38,7 @@ const USAGE = `Usage: tsvirtd [--root DIR | --system | --session] [--no-kvm-prob
   --no-kvm-probe   do not boot a test guest under KVM (KVM then counts as unusable)
   --cache-dir DIR  where probed QEMU capabilities are cached (default: the instance's cache folder)
   --pidfile FILE   write the daemon's pid there
+  --listen-http HOST:PORT  serve the web UI there (off by default; log in with: tsvirt ui)
 `;
 
 export interface Daemon {
@@ -46,7 +52,7 @@ function makeLogger(): Logger {
   return { info: (m) => line('info', m), warn: (m) => line('warn', m) };
 }
 
-export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boolean; log?: Logger; hostRoot?: HostRoot } = {}): Promise<Daemon> {
+export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boolean; log?: Logger; hostRoot?: HostRoot; listenHttp?: string } = {}): Promise<Daemon> {
   const log = opts.log ?? makeLogger();
   await ensureDirs(paths);
   const store = new DomainStore(paths);
@@ -67,7 +73,10 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
   await loadDefinitions(service, store, log);
   await reattachRunning(service, store, driver, log);
   await nodedevs.service.init();
+  const webAuth = new WebAuth();
+  const listenAt = opts.listenHttp ? parseListenAddress(opts.listenHttp) : undefined;
   const handlers = makeHandlers(service, driver, TSVIRT_VERSION, storage, networks, new DeviceService(service, store, driver), nodedevs.service);
+  Object.assign(handlers, makeWebHandlers(service, webAuth));
   const deps = {
     handlers, events, openConsole: consoleOpener(service), version: TSVIRT_VERSION,
     streams: (req: http.IncomingMessage, res: http.ServerResponse, ro: boolean) => handleVolumeStream(storage, req, res, ro),
@@ -76,6 +85,12 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
     await listenUnix(paths.socket, false, deps),
     await listenUnix(paths.roSocket, true, deps),
   ];
+  if (listenAt) {
+    const web = await listenHttp(listenAt, { ...deps, auth: webAuth, openVnc: vncOpener(service) });
+    servers.push(web);
+    webAuth.baseUrl = serverUrl(web);
+    log.info(`web UI on ${webAuth.baseUrl} (log in with: tsvirt ui)`);
+  }
   void autostartDomains(service, log);
   log.info(`tsvirtd ${TSVIRT_VERSION} listening on ${paths.socket} (${service.registry.size} domains)`);
   return {
@@ -98,7 +113,7 @@ async function main(): Promise<void> {
     args = parseArgs({
       options: {
         root: { type: 'string' }, system: { type: 'boolean' }, session: { type: 'boolean' },
-        'no-kvm-probe': { type: 'boolean' }, 'cache-dir': { type: 'string' }, pidfile: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        'no-kvm-probe': { type: 'boolean' }, 'cache-dir': { type: 'string' }, pidfile: { type: 'string' }, 'listen-http': { type: 'string' }, help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
     }).values;
@@ -112,7 +127,7 @@ async function main(): Promise<void> {
     ? rootPaths(args.root)
     : args.session || (!args.system && process.getuid?.() !== 0) ? sessionPaths() : systemPaths();
   if (args['cache-dir']) paths.cacheDir = path.resolve(args['cache-dir']);
-  const daemon = await startDaemon(paths, { kvmProbe: !args['no-kvm-probe'] });
+  const daemon = await startDaemon(paths, { kvmProbe: !args['no-kvm-probe'], listenHttp: args['listen-http'] });
   if (args.pidfile) {
     await fs.mkdir(path.dirname(args.pidfile), { recursive: true });
     await fs.writeFile(args.pidfile, `${process.pid}\n`);

@@ -44,7 +44,7 @@ export async function handleVolumeStream(
     const length = Number(header);
     const t = await storage.streamTarget(vol, pool, 'upload', offset, length);
     await storage.tracked('upload', t.pool.def.name, t.vol.name, length, async (report) => {
-      const out = createWriteStream(t.vol.target.path!, { flags: 'r+', start: offset });
+      const out = createWriteStream(t.vol.target.path!, { flags: 'r+', start: offset, highWaterMark: 1024 * 1024 });
       await pipeline(req, counter((n) => report(n, length)), out);
     });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 });
@@ -58,7 +58,7 @@ export async function handleVolumeStream(
     await storage.tracked('download', t.pool.def.name, t.vol.name, total, async (report) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total });
       if (total === 0) return void res.end();
-      const input = createReadStream(t.vol.target.path!, { start: offset, end: offset + total - 1 });
+      const input = createReadStream(t.vol.target.path!, { start: offset, end: offset + total - 1, highWaterMark: 1024 * 1024 });
       // once the headers are out an error can only cut the stream short: the client sees fewer bytes than announced
       await pipeline(input, counter((n) => report(n, total)), res).catch(() => res.destroy());
     });

@@ -1,20 +1,24 @@
 // Tap devices for guest NICs.
 //
-// openTap() returns an open /dev/net/tun descriptor attached to a new tap, to be passed to
-// QEMU. Node has no ioctl(), so the TUNSETIFF call is made by perl (perl-base is Essential
-// in Debian, so it is on every Debian machine) on the descriptor Node opened and hands
-// to it as its fd 3: both share one open file, so after perl exits Node's descriptor is the
-// attached tap. The tap is not persistent: it disappears when the last descriptor (QEMU's)
-// is closed, so a guest that stops or crashes leaves no tap behind.
+// tsvirt creates each tap by name as a persistent device (`ip tuntap add`), so the same tap
+// works for a cold start and for hot-plug, and its name is known before QEMU runs.
 //
-// createPersistentTap() is for hot-plug: QMP getfd needs SCM_RIGHTS, which Node's sockets
-// cannot send, so a live netdev_add names a persistent tap (ifname=) that QEMU opens itself;
-// tsvirt deletes it when the NIC is detached or the guest stops.
+// Cold start: openTap() returns an open /dev/net/tun descriptor attached to that tap, which
+// start.ts passes to QEMU. Node has no ioctl(), so the TUNSETIFF call is made by perl
+// (perl-base is Essential in Debian: it is on every Debian machine; no native npm module,
+// no download) on the descriptor Node opened and hands over as perl's fd 3: both share one
+// open file, so after perl exits Node's descriptor is attached to the tap.
+//
+// Hot-plug: QMP getfd needs SCM_RIGHTS, which Node's sockets cannot send, so a live
+// netdev_add names the tap (ifname=, script=no) and QEMU opens it itself (it runs as root).
+//
+// The tap outlives QEMU (persistent): the network resource provider deletes it in release(),
+// which also runs after a crash and after a tsvirtd restart.
 import { closeSync, openSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { TsvirtError } from '../util/errors.js';
-import { runOk } from '../util/spawn.js';
-import { ownerAlias } from './link.js';
+import { run, runOk } from '../util/spawn.js';
+import { getLink, ownerAlias } from './link.js';
 
 const IFF_TAP = 0x0002;
 const IFF_NO_PI = 0x1000;
@@ -25,7 +29,7 @@ const PERL_TUNSETIFF = 'open(my $f, "+<&=", 3) or die "fd 3: $!\\n";'
   + ' my $r = pack("Z16 s", $ARGV[0], $ARGV[1]);'
   + ' ioctl($f, $ARGV[2], $r) or die "TUNSETIFF $ARGV[0]: $!\\n"; print unpack("Z16", $r);';
 
-/** Opens a new tap named after `template` ('vnet%d': the kernel picks the number). */
+/** Opens a descriptor on the existing tap `name` (or a new one: 'vnet%d' lets the kernel pick). */
 export async function openTap(template: string): Promise<{ fd: number; name: string }> {
   const fd = openSync('/dev/net/tun', 'r+');
   try {
@@ -48,7 +52,18 @@ export async function openTap(template: string): Promise<{ fd: number; name: str
   }
 }
 
-export async function createPersistentTap(name: string, owner: string): Promise<void> {
-  await runOk('ip', ['tuntap', 'add', 'dev', name, 'mode', 'tap', 'vnet_hdr']);
-  await runOk('ip', ['link', 'set', 'dev', name, 'alias', ownerAlias(owner)]);
+/** Creates a persistent tap with the first free name `<prefix>N`, marked as `owner`'s; returns its name. */
+export async function createTap(owner: string, prefix = 'vnet'): Promise<string> {
+  for (let n = 0; n < 4096; n++) {
+    const name = `${prefix}${n}`;
+    if (await getLink(name)) continue;
+    const r = await run('ip', ['tuntap', 'add', 'dev', name, 'mode', 'tap', 'vnet_hdr']);
+    if (r.code !== 0) {
+      if (await getLink(name)) continue; // taken meanwhile
+      throw new TsvirtError('operation-failed', `cannot create tap device ${name}: ${r.stderr.trim()}`);
+    }
+    await runOk('ip', ['link', 'set', 'dev', name, 'alias', ownerAlias(owner)]);
+    return name;
+  }
+  throw new TsvirtError('operation-failed', `no free tap device name ${prefix}N`);
 }

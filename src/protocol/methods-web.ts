@@ -1,8 +1,11 @@
 // API methods the web UI needs beside the domain ones: its login token, key presses
 // (Ctrl+Alt+Del from a console) and CPU time of every domain for the VM list.
 import { z } from 'zod';
-import { method } from './methods.js';
+import type { MethodDef } from './methods.js';
 import { DomainRefSchema } from './types.js';
+
+// local twin of methods.ts's method(): importing the value would make an import cycle
+const method = <P extends z.ZodType, R extends z.ZodType>(d: MethodDef<P, R>): MethodDef<P, R> => d;
 
 export const DomainStatsSchema = z.object({
   name: z.string(),

@@ -4,7 +4,7 @@ import type { Disk } from '../conf/domain-types.js';
 import { TsvirtError } from '../util/errors.js';
 import { diskAlias, diskBlockdevs, diskDeviceProps, diskFormatNode, diskStorageNode } from './argv-disk.js';
 import type { HotplugContext, HotplugHandler } from './hotplug.js';
-import { deviceDeleted } from './hotplug-wait.js';
+import { unplugDevice } from './hotplug-wait.js';
 import * as qmp from './qmp-commands.js';
 import type { QemuVm } from './vm.js';
 
@@ -53,14 +53,7 @@ export const diskHotplug: HotplugHandler<Disk> = {
     const mine = blocks.find((b) => b.qdev === id || b.qdev?.includes(`/peripheral/${id}/`) || b.qdev?.endsWith(`/peripheral/${id}`));
     const top = mine?.inserted?.['node-name'];
     const m = top ? /^libvirt-(\d+)-format$/.exec(top) : null;
-    const wait = deviceDeleted(vm, id);
-    try {
-      await qmp.deviceDel(vm.monitor, id);
-    } catch (e) {
-      wait.cancel();
-      throw e;
-    }
-    await wait.done;
+    await unplugDevice(vm, id);
     // the backends outlive the device: remove them once the guest let go
     const nodes = m ? [diskFormatNode(Number(m[1])), diskStorageNode(Number(m[1]))] : top ? [top] : [];
     for (const n of nodes) await qmp.blockdevDel(vm.monitor, n).catch(() => undefined);

@@ -4,7 +4,7 @@
 import type { Hostdev } from '../conf/domain-types.js';
 import { hostdevAlias, hostdevDeviceProps } from './argv-hostdev.js';
 import type { HotplugHandler } from './hotplug.js';
-import { deviceDeleted } from './hotplug-wait.js';
+import { unplugDevice } from './hotplug-wait.js';
 import * as qmp from './qmp-commands.js';
 
 /** hostdevN with the lowest N no other hostdev of the domain uses. */
@@ -26,13 +26,6 @@ export const hostdevHotplug: HotplugHandler<Hostdev> = {
 
   async detach(vm, hd, ctx) {
     const id = hd.alias ?? hostdevAlias(ctx.dom.devices.hostdevs.indexOf(hd));
-    const wait = deviceDeleted(vm, id);
-    try {
-      await qmp.deviceDel(vm.monitor, id);
-    } catch (e) {
-      wait.cancel();
-      throw e;
-    }
-    await wait.done;
+    await unplugDevice(vm, id);
   },
 };

@@ -15,6 +15,7 @@ import type { QemuCaps } from './caps-types.js';
 import type { PreparedResources } from './host-resources.js';
 import { diskHotplug } from './hotplug-disk.js';
 import { hostdevHotplug } from './hotplug-hostdev.js';
+import { netHotplug } from './hotplug-net.js';
 import type { QemuVm } from './vm.js';
 
 export interface HotplugContext {
@@ -42,6 +43,7 @@ type Handlers = { [K in DeviceKind]?: HotplugHandler<DeviceKinds[K]> };
 const HANDLERS: Handlers = {
   disk: diskHotplug,
   hostdev: hostdevHotplug,
+  interface: netHotplug,
 };
 
 export function registerHotplug<K extends DeviceKind>(kind: K, handler: HotplugHandler<DeviceKinds[K]>): void {

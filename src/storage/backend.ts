@@ -30,6 +30,8 @@ export interface PoolBackend {
   /** every volume, with key, path, capacity and allocation filled */
   listVolumes(pool: StoragePool): Promise<StorageVolume[]>;
   volumePath(pool: StoragePool, name: string): string;
+  /** one volume by name, or undefined when there is none (cheaper than listVolumes) */
+  getVolume(pool: StoragePool, name: string): Promise<StorageVolume | undefined>;
   /** creates `vol` (already named and checked), empty or as a copy of `from` */
   createVolume(pool: StoragePool, vol: StorageVolume, from?: VolumeSource, progress?: ProgressFn): Promise<void>;
   deleteVolume(pool: StoragePool, vol: StorageVolume): Promise<void>;

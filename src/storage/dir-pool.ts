@@ -64,6 +64,11 @@ export const dirPoolBackend: PoolBackend = {
   volumePath(pool, name) {
     return path.join(pool.target.path, name);
   },
+  async getVolume(pool, name) {
+    const file = path.join(pool.target.path, name);
+    const st = await fs.lstat(file).catch(() => undefined);
+    return st?.isFile() ? describeFile(file, name) : undefined;
+  },
   async createVolume(pool, vol, from?: VolumeSource, progress?: ProgressFn) {
     const file = path.join(pool.target.path, vol.name);
     // O_EXCL: never overwrite; the file is then filled by qemu-img

@@ -60,6 +60,9 @@ export const logicalPoolBackend: PoolBackend = {
     return { capacity, available, allocation: capacity - available };
   },
   listVolumes: lvs,
+  async getVolume(pool, name) {
+    return (await lvs(pool)).find((v) => v.name === name);
+  },
   volumePath(pool, name) {
     return `/dev/${vg(pool)}/${name}`;
   },

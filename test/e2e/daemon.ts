@@ -37,7 +37,8 @@ function canConnect(socket: string): Promise<boolean> {
 }
 
 /** `netns`: run tsvirtd (and so its QEMUs, bridges, dnsmasq) inside that network namespace (made by the caller). */
-export async function startTestDaemon(opts: { root?: string; netns?: string } = {}): Promise<TestDaemon> {
+/** `args`: more tsvirtd options (e.g. --listen-http 127.0.0.1:PORT). */
+export async function startTestDaemon(opts: { root?: string; netns?: string; args?: string[] } = {}): Promise<TestDaemon> {
   const root = opts.root ?? mkdtempSync(path.join(os.tmpdir(), 'tsvirt-test-'));
   const socket = path.join(root, 'run/tsvirt/tsvirtd.sock');
   const uri = `qemu+unix:///system?socket=${socket}`;
@@ -49,7 +50,7 @@ export async function startTestDaemon(opts: { root?: string; netns?: string } = 
     await fs.mkdir(root, { recursive: true });
     await fs.rm(socket, { force: true });
     const log = await fs.open(logFile, 'a');
-    const argv = ['--import', 'tsx', path.join(REPO, 'src/daemon/tsvirtd.ts'), '--root', root, '--cache-dir', TEST_CACHE];
+    const argv = ['--import', 'tsx', path.join(REPO, 'src/daemon/tsvirtd.ts'), '--root', root, '--cache-dir', TEST_CACHE, ...(opts.args ?? [])];
     // `ip netns exec` execs the command: the child pid is tsvirtd's
     child = spawn(opts.netns ? 'ip' : process.execPath, opts.netns ? ['netns', 'exec', opts.netns, process.execPath, ...argv] : argv, {
       cwd: REPO, stdio: ['ignore', log.fd, log.fd],

@@ -101,7 +101,23 @@ test('bad network input is a clear error and leaves nothing behind', async () =>
   assert.equal(afterFail.dnsmasq, before.dnsmasq);
   await runOk('ip', ['netns', 'exec', NS, 'ip', 'link', 'del', 'tsvforeign']);
   await ok(['net-undefine', 'foreign']);
-  await fails(['net-list', 'foreign'], /./).catch(() => undefined);
+  assert.doesNotMatch(await ok(['net-list', '--all']), /foreign/);
+  // a transient network lives from net-create to net-destroy
+  assert.match(await ok(['net-create', file('tmp.xml', netXml('tmp', 6))]), /Network tmp created from/);
+  assert.match(await ok(['net-list']), /^ tmp\s+active\s+no\s+no\s*$/m);
+  await ok(['net-destroy', 'tmp']);
+  assert.doesNotMatch(await ok(['net-list', '--all']), /tmp/);
+  assert.deepEqual(await hostState(), before);
+});
+
+test('forward mode bridge uses an existing host bridge and never removes it', async () => {
+  await runOk('ip', ['netns', 'exec', NS, 'ip', 'link', 'add', 'tsvhost0', 'type', 'bridge']);
+  await ok(['net-define', file('hostbr.xml', "<network><name>hostbr</name><forward mode='bridge'/><bridge name='tsvhost0'/></network>")]);
+  await ok(['net-start', 'hostbr']);
+  assert.match(await ok(['net-info', 'hostbr']), /^Bridge:\s+tsvhost0$/m);
+  await ok(['net-destroy', 'hostbr']);
+  assert.match((await inNs(['ip', '-br', 'link'])).stdout, /^tsvhost0/m);
+  await ok(['net-start', 'hostbr']);
 });
 
 test('NAT network: two guests get leases, ping each other and the bridge; isolated has no route out; restart keeps networks', async () => {
@@ -110,13 +126,14 @@ test('NAT network: two guests get leases, ping each other and the bridge; isolat
   await ok(['net-define', file('tiso.xml', netXml('tiso', 2))]);
   await ok(['net-start', 'tiso']);
   let hs = await hostState();
-  assert.match(hs.nft, /table ip tsvirt_virbr1/);
+  assert.match(hs.nft, /table ip tsvirt_virbr1\b/);
+  assert.match(hs.nft, /table ip tsvirt_virbr2\b/);
   assert.equal(hs.dnsmasq, 2);
   const live = file('tnat-live.xml', await ok(['net-dumpxml', 'tnat']));
   assert.equal((await run('virt-xml-validate', [live, 'network'])).code, 0);
 
   const g1 = guestXml('g1', [{ network: 'tnat', mac: mac(1) }], 'tsvirt.ping=10.77.1.12,10.77.1.1');
-  const g2 = guestXml('g2', [{ network: 'tnat', mac: mac(2) }], '');
+  const g2 = guestXml('g2', [{ network: 'tnat', mac: mac(2) }], 'tsvirt.netwatch=1');
   const g3 = guestXml('g3', [{ network: 'tiso', mac: mac(3) }], 'tsvirt.ping=10.77.1.1');
   await ok(['create', file('g2.xml', g2)]);
   await ok(['create', file('g1.xml', g1)]);
@@ -135,7 +152,30 @@ test('NAT network: two guests get leases, ping each other and the bridge; isolat
   const iflist = await ok(['domiflist', 'g2']);
   assert.match(iflist, new RegExp(`vnet\\d+\\s+network\\s+tnat\\s+virtio\\s+${mac(2)}`));
   const tap = /(vnet\d+)/.exec(iflist)![1];
-  assert.match((await inNs(['ip', '-br', 'link', 'show', 'master', 'virbr0'])).stdout, new RegExp(`^${tap}`, 'm'));
+  const bridge = /^Bridge:\s+(\S+)/m.exec(await ok(['net-info', 'tnat']))![1];
+  assert.match((await inNs(['ip', '-o', 'link', 'show', 'dev', tap])).stdout, new RegExp(` master ${bridge} `));
+
+
+  // a static host added live (dnsmasq reloads), then a live second NIC that gets that lease
+  await ok(['net-update', 'tnat', 'add', 'ip-dhcp-host', `<host mac='${mac(4)}' ip='10.77.1.14'/>`, '--live', '--config']);
+  assert.match(await ok(['net-dumpxml', 'tnat', '--inactive']), new RegExp(`<host mac='${mac(4)}' ip='10.77.1.14'/>`));
+  await fails(['net-update', 'tnat', 'add', 'ip-dhcp-host', `<host mac='${mac(4)}' ip='10.77.1.15'/>`], /already a DHCP host entry/);
+  assert.match(await ok(['attach-interface', 'g2', 'network', 'tnat', '--mac', mac(4), '--model', 'virtio', '--live']), /Interface attached successfully/);
+  await waitForText(serialLog('g2'), 'TSVIRT-IP eth1 10.77.1.14', 60_000);
+  const two = await ok(['domiflist', 'g2']);
+  const tap2 = new RegExp(`(vnet\\d+)\\s+network\\s+tnat\\s+virtio\\s+${mac(4)}`).exec(two)?.[1];
+  assert.ok(tap2, two);
+  assert.match(await ok(['domif-getlink', 'g2', mac(4)]), new RegExp(`${mac(4)} up`));
+  await ok(['domif-setlink', 'g2', tap2, 'down']);
+  assert.match(await ok(['domif-getlink', 'g2', tap2]), new RegExp(`${tap2} down`));
+  assert.match(await ok(['detach-interface', 'g2', 'network', '--mac', mac(4), '--live']), /Interface detached successfully/);
+  assert.doesNotMatch((await inNs(['ip', '-br', 'link'])).stdout, new RegExp(`^${tap2}\\b`, 'm'), 'the hot-plugged tap is gone');
+
+  // a NIC on the host bridge of a forward-mode-bridge network, and one of type bridge
+  await ok(['attach-interface', 'g3', 'network', 'hostbr', '--live']);
+  await ok(['attach-interface', 'g3', 'bridge', 'tsvhost0', '--live']);
+  const onHost = (await inNs(['ip', '-o', 'link', 'show', 'master', 'tsvhost0'])).stdout;
+  assert.equal(onHost.match(/vnet\d+/g)?.length, 2, onHost);
 
   await d!.kill();
   await d!.restart();
@@ -147,6 +187,8 @@ test('NAT network: two guests get leases, ping each other and the bridge; isolat
   assert.doesNotMatch(links, /^vnet/m, 'taps go away with the guests');
   await ok(['net-destroy', 'tnat']);
   await ok(['net-destroy', 'tiso']);
+  await ok(['net-destroy', 'hostbr']);
+  await runOk('ip', ['netns', 'exec', NS, 'ip', 'link', 'del', 'tsvhost0']);
   hs = await hostState();
   assert.doesNotMatch(hs.links, /virbr/);
   assert.doesNotMatch(hs.nft, /tsvirt/);

@@ -72,6 +72,10 @@ test('a guest booted with a pool volume sees it; live attach and detach of anoth
   assert.match(readFileSync(path.join(d.root, 'etc/tsvirt/qemu', `${NAME}.xml`), 'utf8'), /cfg\.raw/);
   await ok(['detach-disk', NAME, 'vdc', '--config']);
   assert.doesNotMatch(await ok(['dumpxml', '--inactive', NAME]), /cfg\.raw/);
+  const running = await d.cli(['undefine', NAME, '--remove-all-storage']);
+  assert.match(running.stderr, /supported only on stopped domains/);
   await ok(['destroy', NAME]);
-  assert.match(await ok(['vol-delete', '--pool', 'default', 'boot.raw']), /deleted/);
+  const out = await ok(['undefine', NAME, '--remove-all-storage']);
+  assert.match(out, /Domain 'volguest' has been undefined\nVolume 'vda'\(default\/boot.raw\) removed\./);
+  assert.doesNotMatch(await ok(['vol-list', 'default']), /boot\.raw/);
 });

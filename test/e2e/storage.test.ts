@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import * as path from 'node:path';
 import { startTestDaemon, type TestDaemon } from './daemon.js';
 import { run } from '../../src/util/spawn.js';
+import { Client } from '../../src/client/client.js';
 
 let d: TestDaemon;
 let poolDir: string;
@@ -107,6 +108,25 @@ test('upload then download gives the same bytes; wipe zeroes', async () => {
   assert.equal(sha(back), sha(src));
   assert.match(await ok(['vol-wipe', '--pool', 'pool1', 'b.raw']), /Vol b.raw wiped/);
   assert.ok(readFileSync(path.join(poolDir, 'b.raw')).every((b) => b === 0));
+});
+
+test('long work reports progress through the API (vol.getProgress)', async () => {
+  const size = 192 * 1024 ** 2;
+  await ok(['vol-create-as', 'pool1', 'big.raw', String(size)]);
+  const c = new Client({ uri: d.uri });
+  const seen: Array<{ op: string; done: number; total: number }> = [];
+  let finished = false;
+  const wipe = c.call('vol.wipe', { pool: 'pool1', vol: 'big.raw' }).finally(() => (finished = true));
+  while (!finished) {
+    const { jobs } = await c.call('vol.getProgress', {});
+    seen.push(...jobs.filter((j) => j.vol === 'big.raw'));
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await wipe;
+  assert.ok(seen.length > 0, 'a wipe of 192 MiB was seen in progress');
+  assert.ok(seen.every((j) => j.op === 'wipe' && j.total === size && j.done <= size));
+  assert.deepEqual((await c.call('vol.getProgress', {})).jobs, [], 'finished work leaves the list');
+  await ok(['vol-delete', '--pool', 'pool1', 'big.raw']);
 });
 
 test('bad input: each a clear error, nothing changed', async () => {

@@ -1,12 +1,12 @@
 // attach-device / detach-device / update-device FILE, and attach-disk / detach-disk that
 // build one <disk> from virsh's options; all go through domain.attachDevice & co.
-import { escapeXml } from '../../util/xml-writer.js';
+import { buildDiskXml, diskTargetXml } from '../../conf/device-xml.js';
 import { withContext } from '../errors.js';
 import { readXmlFile } from '../files.js';
 import { CliError, type Args, type CommandDef, type Ctx, type OptDef } from '../types.js';
 import { DOMAIN_OPT } from './lifecycle.js';
 
-const FLAG_OPTS: OptDef[] = [
+export const FLAG_OPTS: OptDef[] = [
   { name: 'persistent', type: 'bool', help: 'make live change persistent' },
   { name: 'config', type: 'bool', help: 'affect next boot' },
   { name: 'live', type: 'bool', help: 'affect running domain' },
@@ -14,7 +14,7 @@ const FLAG_OPTS: OptDef[] = [
 ];
 const FILE_OPT: OptDef = { name: 'file', type: 'data', required: true, help: 'XML file' };
 
-function flags(args: Args) {
+export function flags(args: Args) {
   if (args.bool('current') && (args.bool('live') || args.bool('config'))) {
     throw new CliError('Options --current and --live are mutually exclusive');
   }
@@ -52,30 +52,15 @@ function busOf(target: string): string {
 export function attachDiskXml(args: Args): string {
   const source = args.str('source')!;
   const target = args.str('target')!;
-  const srcType = args.str('sourcetype') ?? (source.startsWith('/dev/') ? 'block' : source.includes('/') && !source.startsWith('/') ? 'volume' : 'file');
-  let src: string;
-  if (srcType === 'file') src = `<source file='${escapeXml(source)}'/>`;
-  else if (srcType === 'block') src = `<source dev='${escapeXml(source)}'/>`;
-  else if (srcType === 'volume') {
-    const [pool, vol, ...rest] = source.split('/');
-    if (!pool || !vol || rest.length) throw new CliError(`a volume source is written POOL/VOLUME, not '${source}'`);
-    src = `<source pool='${escapeXml(pool)}' volume='${escapeXml(vol)}'/>`;
-  } else throw new CliError(`Unknown source type: '${srcType}'`);
-  const device = args.str('type') ?? 'disk';
+  const sourceType = args.str('sourcetype') ?? (source.startsWith('/dev/') ? 'block' : source.includes('/') && !source.startsWith('/') ? 'volume' : 'file');
+  if (sourceType !== 'file' && sourceType !== 'block' && sourceType !== 'volume') throw new CliError(`Unknown source type: '${sourceType}'`);
   const mode = args.str('mode');
   if (mode && mode !== 'readonly' && mode !== 'shareable') throw new CliError(`No support for ${mode} in command 'attach-disk'`);
-  const driverAttrs = [
-    ['name', args.str('driver')], ['type', args.str('subdriver')], ['cache', args.str('cache')], ['io', args.str('io')],
-  ].filter(([, v]) => v).map(([k, v]) => ` ${k}='${escapeXml(v!)}'`).join('');
-  return [
-    `<disk type='${srcType}' device='${escapeXml(device)}'>`,
-    driverAttrs ? `  <driver${driverAttrs}/>` : undefined,
-    `  ${src}`,
-    `  <target dev='${escapeXml(target)}' bus='${escapeXml(args.str('targetbus') ?? busOf(target))}'/>`,
-    mode === 'readonly' ? '  <readonly/>' : mode === 'shareable' ? '  <shareable/>' : undefined,
-    args.str('serial') ? `  <serial>${escapeXml(args.str('serial')!)}</serial>` : undefined,
-    '</disk>',
-  ].filter((l) => l !== undefined).join('\n') + '\n';
+  return buildDiskXml({
+    sourceType, source, target, bus: args.str('targetbus') ?? busOf(target), device: args.str('type'),
+    driver: { name: args.str('driver'), type: args.str('subdriver'), cache: args.str('cache'), io: args.str('io') },
+    mode: mode as 'readonly' | 'shareable' | undefined, serial: args.str('serial'),
+  });
 }
 
 export const deviceCommands: CommandDef[] = [
@@ -111,7 +96,7 @@ export const deviceCommands: CommandDef[] = [
     opts: [DOMAIN_OPT, { name: 'target', type: 'data', required: true, help: 'target of disk device' },
       { name: 'print-xml', type: 'bool', help: 'print XML document rather than detach the disk' }, ...FLAG_OPTS],
     async handler(ctx, args) {
-      const xml = `<disk>\n  <target dev='${escapeXml(args.str('target')!)}'/>\n</disk>\n`;
+      const xml = diskTargetXml(args.str('target')!);
       if (args.bool('print-xml')) return ctx.out(xml);
       await deviceCall(ctx, args, 'domain.detachDevice', xml, 'Failed to detach disk', 'Disk detached successfully');
     },

@@ -3,6 +3,7 @@ import type { MethodName, ParamsOf } from '../../protocol/methods.js';
 import { withContext } from '../errors.js';
 import { checkDomainXml } from '../domain-xml.js';
 import { readXmlFile } from '../files.js';
+import { undefineWithStorage } from './undefine-storage.js';
 import { CliError, type Args, type CommandDef, type Ctx, type OptDef } from '../types.js';
 
 export const DOMAIN_OPT: OptDef = { name: 'domain', type: 'data', required: true, help: 'domain name, id or uuid' };
@@ -84,11 +85,10 @@ export const lifecycleCommands: CommandDef[] = [
     ],
     async handler(ctx, args) {
       if (args.bool('nvram') && args.bool('keep-nvram')) throw new CliError('Options --nvram and --keep-nvram are mutually exclusive');
-      for (const o of ['remove-all-storage', 'storage']) {
-        if (args.values[o] !== undefined) throw new CliError(`option --${o} is not supported yet (tsvirt has no storage driver)`);
-      }
-      await domainCall(ctx, args, 'domain.undefine',
+      const undefine = () => domainCall(ctx, args, 'domain.undefine',
         { nvram: args.bool('nvram') || undefined, keepNvram: args.bool('keep-nvram') || undefined }, 'undefine', 'has been undefined');
+      if (args.bool('remove-all-storage') || args.str('storage') !== undefined) return undefineWithStorage(ctx, args, undefine);
+      await undefine();
     },
   },
   {

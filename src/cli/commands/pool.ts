@@ -4,8 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { el, renderXml, textEl } from '../../util/xml-writer.js';
-import { parsePoolXml } from '../../conf/pool-xml.js';
+import { buildPoolXml } from '../../conf/pool-xml.js';
 import type { PoolSummary } from '../../protocol/methods-storage.js';
 import { printJson } from '../format.js';
 import { readXmlFile } from '../files.js';
@@ -36,16 +35,10 @@ const AS_OPTS: OptDef[] = [
 /** pool-define-as / pool-create-as arguments to pool XML (checked by parsing it back). */
 export function poolXmlFromArgs(args: Args): string {
   if (args.str('source-host') || args.str('source-path')) throw new CliError('--source-host and --source-path are not supported by dir and logical pools');
-  const type = args.str('type')!;
-  const devs = args.str('source-dev')?.split(',').filter(Boolean) ?? [];
-  const xml = renderXml(el('pool', { type }, [
-    textEl('name', args.str('name')),
-    el('source', {}, [...devs.map((d) => el('device', { path: d })), textEl('name', args.str('source-name')),
-      args.str('source-format') ? el('format', { type: args.str('source-format') }) : undefined]),
-    args.str('target') ? el('target', {}, [textEl('path', args.str('target'))]) : undefined,
-  ]));
-  parsePoolXml(xml);
-  return xml;
+  return buildPoolXml({
+    type: args.str('type')!, name: args.str('name')!, devices: args.str('source-dev')?.split(',').filter(Boolean),
+    sourceName: args.str('source-name'), sourceFormat: args.str('source-format'), target: args.str('target'),
+  });
 }
 
 async function poolCall(ctx: Ctx, args: Args, verb: string, done: string, fn: (pool: string) => Promise<unknown>): Promise<void> {

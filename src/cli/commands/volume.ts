@@ -2,6 +2,7 @@
 // upload/download (byte streams with a progress bar), info, list, dumpxml, path/key/name/pool.
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { Readable } from 'node:stream';
 import { formatVolumeXml, parseVolumeXml, VOLUME_FORMATS, type VolumeFormat } from '../../conf/volume-xml.js';
 import { checkStorageName, parseSizeArg } from '../../conf/storage-common-xml.js';
 import type { Client } from '../../client/client.js';
@@ -200,7 +201,7 @@ export const volumeCommands: CommandDef[] = [
       const bar = progressBar(`Uploading ${path.basename(file)}`);
       try {
         await lookupContext(r, `cannot upload to volume ${r.vol}`, () =>
-          uploadVolume(c, { ...r, offset }, createReadStream(file, { end: length > 0 ? length - 1 : 0, start: 0 }), length, (n) => bar.update(n, length)));
+          uploadVolume(c, { ...r, offset }, length > 0 ? createReadStream(file, { start: 0, end: length - 1, highWaterMark: 1024 * 1024 }) : Readable.from([]), length, (n) => bar.update(n, length)));
       } finally {
         bar.stop();
       }
@@ -216,7 +217,7 @@ export const volumeCommands: CommandDef[] = [
       const file = args.str('file')!;
       const c = await ctx.client();
       const bar = progressBar(`Downloading ${r.vol}`);
-      const out = createWriteStream(file);
+      const out = createWriteStream(file, { highWaterMark: 1024 * 1024 });
       try {
         await lookupContext(r, `cannot download from volume ${r.vol}`, () =>
           downloadVolume(c, { ...r, offset: args.num('offset'), length: args.num('length') }, out, (n, t) => bar.update(n, t)));

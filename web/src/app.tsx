@@ -1,0 +1,114 @@
+// The shell: header, navigation, messages, the event subscription and the domain list
+// every page shares. Pages reload what they show when an event arrives.
+import { useEffect, useState, useCallback } from 'preact/hooks';
+import type { DomainSummary } from '../../src/protocol/types.js';
+import { availableMethods, call, errorText, setLoggedOutHandler, subscribeEvents } from './api.js';
+import { VmList } from './vm-list.js';
+import { CreateVm } from './create-vm.js';
+import { VmDetails } from './vm-details.js';
+import { RESOURCE_PAGES, ResourcePage } from './resources.js';
+
+export interface Message { id: number; kind: 'error' | 'info'; text: string }
+export type Notify = (kind: Message['kind'], text: string) => void;
+
+function useHash(): string {
+  const [hash, setHash] = useState(location.hash.slice(1) || '/');
+  useEffect(() => {
+    const on = () => setHash(location.hash.slice(1) || '/');
+    addEventListener('hashchange', on);
+    return () => removeEventListener('hashchange', on);
+  }, []);
+  return hash;
+}
+
+export function go(path: string): void {
+  location.hash = path;
+}
+
+let nextId = 1;
+
+export function App() {
+  const route = useHash();
+  const [domains, setDomains] = useState<DomainSummary[] | undefined>();
+  const [methods, setMethods] = useState<Set<string>>(new Set());
+  const [connected, setConnected] = useState(false);
+  const [loggedOut, setLoggedOut] = useState(false);
+  const [messages, setMessages] = useState<Message[]>([]);
+  const [eventTick, setEventTick] = useState(0);
+
+  const notify: Notify = useCallback((kind, text) => {
+    const m = { id: nextId++, kind, text };
+    setMessages((ms) => [...ms.slice(-4), m]);
+    if (kind === 'info') setTimeout(() => setMessages((ms) => ms.filter((x) => x !== m)), 4000);
+  }, []);
+
+  const reload = useCallback(async () => {
+    try {
+      setDomains((await call('domain.list', {})).domains.sort((a, b) => a.name.localeCompare(b.name)));
+    } catch (e) {
+      notify('error', `Cannot list virtual machines: ${errorText(e)}`);
+    }
+  }, [notify]);
+
+  useEffect(() => {
+    setLoggedOutHandler(() => setLoggedOut(true));
+    availableMethods().then(setMethods, () => undefined);
+    // the list is reloaded on every (re)connect and on every event: no polling
+    return subscribeEvents(
+      () => {
+        void reload();
+        setEventTick((t) => t + 1);
+      },
+      (up) => {
+        setConnected(up);
+        if (up) void reload();
+      },
+    );
+  }, [reload]);
+
+  if (loggedOut) {
+    return (
+      <div class="login-needed">
+        <h1>Session ended</h1>
+        <p>Run <code>tsvirt ui</code> on the host and open the new link.</p>
+      </div>
+    );
+  }
+
+  const parts = route.split('/').filter(Boolean).map(decodeURIComponent);
+  const pages = RESOURCE_PAGES.filter((p) => methods.has(p.method));
+  let page;
+  if (parts[0] === 'vm' && parts[1]) {
+    page = <VmDetails key={parts[1]} name={parts[1]} tab={parts[2] ?? 'overview'} summary={domains?.find((d) => d.name === parts[1])} methods={methods} notify={notify} eventTick={eventTick} />;
+  } else if (parts[0] === 'new') {
+    page = <CreateVm methods={methods} notify={notify} />;
+  } else if (pages.some((p) => p.id === parts[0])) {
+    page = <ResourcePage key={parts[0]} page={pages.find((p) => p.id === parts[0])!} notify={notify} eventTick={eventTick} />;
+  } else {
+    page = <VmList domains={domains} notify={notify} methods={methods} />;
+  }
+  const active = parts[0] ?? '';
+
+  return (
+    <div class="shell">
+      <header class="top">
+        <a class="brand" href="#/">tsvirt</a>
+        <nav>
+          <a href="#/" class={active === '' || active === 'vm' || active === 'new' ? 'active' : ''}>Virtual machines</a>
+          {pages.map((p) => <a href={`#/${p.id}`} class={active === p.id ? 'active' : ''}>{p.title}</a>)}
+        </nav>
+        <span class={`conn ${connected ? 'up' : 'down'}`} title="event stream from tsvirtd">{connected ? 'connected' : 'reconnecting…'}</span>
+        <a class="logout" href="/logout">Log out</a>
+      </header>
+      <div class="messages" role="status">
+        {messages.map((m) => (
+          <div class={`msg ${m.kind}`} key={m.id}>
+            <span>{m.text}</span>
+            <button class="link" aria-label="dismiss" onClick={() => setMessages((ms) => ms.filter((x) => x.id !== m.id))}>×</button>
+          </div>
+        ))}
+      </div>
+      <main>{page}</main>
+    </div>
+  );
+}

@@ -12,9 +12,11 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-echo "== 1/5 packages"
+echo "== 1/5 packages, build"
 tsvirt_ensure_debian_packages
 tsvirt_ensure_node_modules "$REPO"
+npm run --silent build
+npm run --silent build:web >/dev/null
 
 echo "== 2/5 commands: /usr/local/bin/tsvirt and /usr/local/bin/tsvirtd"
 ln -sf "$REPO/bin/tsvirt" /usr/local/bin/tsvirt
@@ -33,7 +35,8 @@ if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
   echo "tsvirtd is already running (pid $(cat "$PIDFILE"))"
 else
   mkdir -p /var/log/tsvirt
-  nohup "$REPO/bin/tsvirtd" --system --pidfile "$PIDFILE" >>/var/log/tsvirt/tsvirtd.log 2>&1 &
+  # the web UI listens on loopback only; `tsvirt ui` prints a one-time login link
+  nohup "$REPO/bin/tsvirtd" --system --listen-http 127.0.0.1:8080 --pidfile "$PIDFILE" >>/var/log/tsvirt/tsvirtd.log 2>&1 &
   for _ in $(seq 1 300); do
     [ -S /run/tsvirt/tsvirtd.sock ] && tsvirt -q version >/dev/null 2>&1 && break
     sleep 0.1
@@ -42,7 +45,11 @@ else
   echo "tsvirtd started (pid $(cat "$PIDFILE")), log in /var/log/tsvirt/tsvirtd.log"
 fi
 
-echo "== 5/5 the demo VM"
+echo "== 5/5 the default network and pool, the demo VM"
+# tsvirtd defines the NAT network 'default' (192.168.122.0/24) and the dir pool 'default' on first start
+tsvirt -q net-info default | grep -q 'Active:.*yes' || tsvirt net-start default
+tsvirt -q net-autostart default >/dev/null
+tsvirt -q vol-info --pool default demo-disk.qcow2 >/dev/null 2>&1 || tsvirt vol-create-as default demo-disk.qcow2 64M --format qcow2
 if ! tsvirt -q domuuid demo >/dev/null 2>&1; then
   cat > /tmp/tsvirt-demo.xml <<XML
 <domain type='qemu'>
@@ -54,10 +61,19 @@ if ! tsvirt -q domuuid demo >/dev/null 2>&1; then
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$GUEST_DIR/demo-vmlinuz</kernel>
     <initrd>$GUEST_DIR/demo-initrd.img</initrd>
-    <cmdline>console=tty0 console=ttyS0 quiet panic=-1 cryptomgr.notests</cmdline>
+    <cmdline>console=tty0 console=ttyS0 quiet panic=-1 cryptomgr.notests tsvirt.dhcp=1</cmdline>
   </os>
   <features><acpi/><apic/></features>
   <devices>
+    <disk type='volume' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source pool='default' volume='demo-disk.qcow2'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <interface type='network'>
+      <source network='default'/>
+      <model type='virtio'/>
+    </interface>
     <serial type='pty'/>
     <console type='pty'/>
     <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>
@@ -77,6 +93,11 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 grep -qa TSVIRT-GUEST-UP "$LOG" || { echo "the demo guest did not boot within 30 s; see $LOG" >&2; exit 1; }
+for _ in $(seq 1 200); do
+  grep -qa TSVIRT-GUEST-READY "$LOG" && break
+  sleep 0.1
+done
+IP=$(grep -a 'TSVIRT-IP eth0' "$LOG" | tail -1 | awk '{print $3}')
 
 cat <<TXT
 
@@ -85,9 +106,12 @@ $(tsvirt list --all)
 
 Reach it:
   tsvirt console demo        serial console with a shell (leave with Ctrl+])
+  ping ${IP:-<its address>}        its address on the NAT network 'default' (tsvirt domifaddr demo)
   tsvirt vncdisplay demo     its VNC display: $(tsvirt vncdisplay demo 2>/dev/null || echo '?')
+  tsvirt ui                  a one-time link to the web UI at http://127.0.0.1:8080
   $LOG   everything the guest printed
 Manage it:
   tsvirt dominfo demo | tsvirt shutdown demo | tsvirt start demo | tsvirt dumpxml demo
+  tsvirt pool-list --all | tsvirt vol-list default | tsvirt net-list --all | tsvirt nodedev-list --cap pci
   tsvirt help                all commands
 TXT

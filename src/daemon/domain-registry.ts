@@ -15,6 +15,8 @@ export interface DomainEntry {
   id: number | null;
   state: DomainState;
   reason: string;
+  /** cleanup after the last stop (host resources, status file), while it runs */
+  stopping?: Promise<void>;
 }
 
 export class DomainRegistry {

@@ -139,6 +139,7 @@ export class DomainService {
   }
 
   private async startLocked(entry: DomainEntry, paused: boolean, def = entry.config): Promise<void> {
+    await entry.stopping; // the last run's host resources are given back first
     if (entry.vm) throw new TsvirtError('operation-invalid', `Requested operation is not valid: domain '${entry.config.name}' is already running`);
     const id = this.registry.nextId();
     const name = def.name;
@@ -173,7 +174,8 @@ export class DomainService {
     entry.state = c.state;
     entry.reason = c.reason;
     if (c.state === 'shutoff') {
-      await this.cleanupStopped(entry, vm);
+      entry.stopping = this.cleanupStopped(entry, vm);
+      await entry.stopping;
     } else if (c.event === 'suspended' || c.event === 'resumed') {
       await this.saveStatus(entry).catch((e) => this.log.warn(`cannot save status of '${entry.config.name}': ${e.message}`));
     }
@@ -238,8 +240,8 @@ export class DomainService {
   async destroy(ref: string, graceful = false): Promise<void> {
     await this.withVm(ref, async (vm, entry) => {
       await vm.destroy(graceful);
-      // the 'change' handler cleans up; wait for it so the caller sees shut off
-      while (entry.vm === vm) await new Promise((r) => setImmediate(r));
+      // the 'change' handler cleans up (host resources too); the caller sees it all done
+      await entry.stopping;
     });
   }
 

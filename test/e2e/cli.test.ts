@@ -105,8 +105,6 @@ test('errors: virsh messages and exit code 1', async () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, new RegExp(`^error: Failed to define domain from ${bad}\nerror: XML error: .+\n$`));
   assert.equal((await d.cli(['destroy', 'nosuch'])).stderr, "error: failed to get domain 'nosuch'\n");
-  r = await d.cli(['undefine', '--remove-all-storage', 'x']);
-  assert.match(r.stderr, /^error: option --remove-all-storage is not supported yet/);
   r = await d.cli(['list', '--bogus']);
   assert.deepEqual([r.code, r.stdout, r.stderr], [1, '', "error: command 'list' doesn't support option --bogus\n"]);
   for (const r2 of [await d.cli(['dominfo', 'nosuch']), await d.cli(['foo'])]) assert.doesNotMatch(r2.stderr, /\n\s+at /);

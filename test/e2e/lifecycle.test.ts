@@ -140,7 +140,7 @@ test('on_reboot=destroy turns a guest reboot into shut off; on_poweroff=restart 
 
 test('QEMU killed with SIGKILL: shut off (crashed) at once, and an event', async () => {
   await define('life5');
-  const events = spawn(path.join(REPO, 'bin/tsvirt'), ['-c', d.uri, 'event', '--loop', '--timeout', '30', '--domain', 'life5'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const events = spawn(path.join(REPO, 'bin/tsvirt'), ['-c', d.uri, 'event', '--loop', '--timeout', '30', '--domain', 'life5', '--event', 'lifecycle'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   events.stdout.on('data', (b) => (out += b));
   try {
@@ -235,7 +235,7 @@ test('bad input: clear errors, exit 1, nothing changed, no QEMU left', async () 
   const pid = qemuPidOf('twice');
   const again = await d.cli(['start', 'twice']);
   assert.equal(again.code, 1);
-  assert.match(again.stderr, /already running/);
+  assert.match(again.stderr, /already active/);
   assert.equal(qemuPidOf('twice'), pid);
   await ok(['destroy', 'twice']);
 });

@@ -83,6 +83,12 @@ test('default network is defined but not autostarted; net XML validates', async 
   const f = file('default-net.xml', xml);
   const v = await run('virt-xml-validate', [f, 'network']);
   assert.equal(v.code, 0, v.stderr + v.stdout);
+  assert.match(await ok(['net-autostart', 'default']), /Network default marked as autostarted/);
+  assert.match(await ok(['net-info', 'default']), /^Autostart:\s+yes$/m);
+  await ok(['net-autostart', 'default', '--disable']);
+  const uuid = (await ok(['net-uuid', 'default'])).trim();
+  assert.equal((await ok(['net-name', uuid])).trim(), 'default');
+  await fails(['net-info', 'nosuch'], /failed to get network 'nosuch'/);
 });
 
 test('bad network input is a clear error and leaves nothing behind', async () => {
@@ -183,7 +189,13 @@ test('NAT network: two guests get leases, ping each other and the bridge; isolat
   assert.equal((await hostState()).dnsmasq, 2, 'dnsmasq kept across the restart');
 
   for (const g of ['g1', 'g2', 'g3']) await ok(['destroy', g]);
-  const links = (await inNs(['ip', '-br', 'link'])).stdout;
+  // the resource release runs as the domain's QEMU is reaped: allow it a moment
+  let links = '';
+  for (let i = 0; i < 50; i++) {
+    links = (await inNs(['ip', '-br', 'link'])).stdout;
+    if (!/^vnet/m.test(links)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   assert.doesNotMatch(links, /^vnet/m, 'taps go away with the guests');
   await ok(['net-destroy', 'tnat']);
   await ok(['net-destroy', 'tiso']);

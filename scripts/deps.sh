@@ -9,6 +9,7 @@ TSVIRT_DEBIAN_PACKAGES=(
   libvirt-clients   # virt-xml-validate: libvirt's own schema check of the XML tsvirt writes
   pci.ids           # PCI vendor/product/class names for nodedev-list/-dumpxml (/usr/share/misc/pci.ids)
   curl              # demo and debugging over the unix socket
+  iputils-ping      # the demo says: ping the guest
   chromium          # the web UI's browser tests (playwright-core drives /usr/bin/chromium)
   iproute2          # ip: bridges, taps and addresses of virtual networks
   nftables          # nft: NAT and forwarding rules of virtual networks (a table per network)

@@ -117,8 +117,10 @@ export class DeviceService {
     if (op === 'detach') {
       if (findDevice(vm.live, p) < 0) throw new TsvirtError('operation-failed', `matching ${describeDevice(p)} not found in the running domain`);
       const have = deviceIn(vm.live, p);
+      const one = oneDeviceDef(vm.live, have);
       await handler.detach(vm, have.device as never, { caps, dom: vm.live });
       vm.live = withDeviceRemoved(vm.live, p).def;
+      await this.releaseOne(vm.record, one);
     } else {
       if (op === 'update' && !handler.update) throw new TsvirtError('operation-unsupported', `live update of device type '${p.kind}' is not supported`);
       const cand = await this.edited(op, vm.live, p);
@@ -137,6 +139,21 @@ export class DeviceService {
       vm.live = cand;
     }
     await this.domains.persistStatus(entry);
+  }
+
+  /** Gives back what providers took for one unplugged device (e.g. a host PCI device back to its driver). */
+  private async releaseOne(record: Record<string, string>, one: Domain): Promise<void> {
+    for (const provider of this.driver.resourceProviders) {
+      const mine: Record<string, string> = {};
+      for (const key of provider.recordKeys?.(one) ?? []) {
+        const full = `${provider.name}.${key}`;
+        if (full in record) {
+          mine[key] = record[full]!;
+          delete record[full];
+        }
+      }
+      if (Object.keys(mine).length) await provider.release(one, mine);
+    }
   }
 
   /** Runs every resource provider on a definition holding just this device; records get the provider prefix. */

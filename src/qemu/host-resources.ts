@@ -23,4 +23,9 @@ export interface DomainResourceProvider {
   prepare(def: Domain, undo: UndoStack): Promise<PreparedResources>;
   /** Gives back what prepare() took. Must be safe to call twice. */
   release(def: Domain, record: Record<string, string>): Promise<void>;
+  /**
+   * The record keys that belong to the devices of `def`, so that one hot-unplugged
+   * device can be given back at once (not only when the whole domain stops).
+   */
+  recordKeys?(def: Domain): string[];
 }

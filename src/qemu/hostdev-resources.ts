@@ -85,6 +85,8 @@ export function hostdevResourceProvider(opts: HostdevProviderOptions): HostdevRe
       return { record };
     },
 
+    recordKeys: hostdevAddresses,
+
     async release(def: Domain, record: Record<string, string>) {
       const errors: string[] = [];
       for (const [addr, orig] of Object.entries(record)) {

@@ -50,9 +50,11 @@ export async function startTestDaemon(opts: { root?: string; netns?: string; arg
     await fs.mkdir(root, { recursive: true });
     await fs.rm(socket, { force: true });
     const log = await fs.open(logFile, 'a');
-    const argv = ['--import', 'tsx', path.join(REPO, 'src/daemon/tsvirtd.ts'), '--root', root, '--cache-dir', TEST_CACHE, ...(opts.args ?? [])];
-    // `ip netns exec` execs the command: the child pid is tsvirtd's
-    child = spawn(opts.netns ? 'ip' : process.execPath, opts.netns ? ['netns', 'exec', opts.netns, process.execPath, ...argv] : argv, {
+    // bin/tsvirtd runs the compiled daemon when dist/ is current (npm run build), else tsx
+    const tsvirtd = path.join(REPO, 'bin/tsvirtd');
+    const argv = ['--root', root, '--cache-dir', TEST_CACHE, ...(opts.args ?? [])];
+    // `ip netns exec` and the launcher both exec: the child pid is tsvirtd's
+    child = spawn(opts.netns ? 'ip' : tsvirtd, opts.netns ? ['netns', 'exec', opts.netns, tsvirtd, ...argv] : argv, {
       cwd: REPO, stdio: ['ignore', log.fd, log.fd],
     });
     await log.close();
@@ -86,7 +88,14 @@ export async function startTestDaemon(opts: { root?: string; netns?: string; arg
     }
   };
 
-  await launch();
+  try {
+    await launch();
+  } catch (e) {
+    // a daemon that did not come up leaves nothing behind either
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    if (!opts.root) await fs.rm(root, { recursive: true, force: true });
+    throw e;
+  }
   const d: TestDaemon = {
     root, uri, socket,
     get pid() { return child!.pid!; },

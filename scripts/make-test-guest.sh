@@ -25,6 +25,7 @@ wanted_modules=(
   af_packet                                     # udhcpc raw sockets (built in: CONFIG_PACKET=y)
   e1000 e1000e
   vfio vfio_pci vfio_iommu_type1
+  pvpanic pvpanic_mmio                          # <panic model='isa'/>: a panic reaches QEMU (on_crash)
 )
 # Extra insmod parameters, by module name: scan SCSI buses synchronously so /dev/sd* exist
 # as soon as insmod returns.

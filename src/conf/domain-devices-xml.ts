@@ -1,7 +1,7 @@
 // Parse/format of the <devices> children other than character devices.
 // Each pair mirrors the other: what parse reads, format writes back in libvirt's order.
 import type {
-  Controller, Disk, Graphics, GraphicsListen, Hostdev, Input, Memballoon, NetInterface, Rng, Video, Watchdog,
+  Controller, Disk, Graphics, GraphicsListen, Hostdev, Input, Memballoon, NetInterface, Rng, Video, Panic, Watchdog,
 } from './domain-types.js';
 import type { XmlElement } from '../util/xml-reader.js';
 import { el, flagEl, hex, onOff, textEl, type XmlNode } from '../util/xml-writer.js';
@@ -244,6 +244,17 @@ export function parseWatchdog(x: XmlElement): Watchdog {
 
 export function formatWatchdog(w: Watchdog, opts: FormatOptions): XmlNode {
   return el('watchdog', { model: w.model, action: w.action }, formatDeviceInfo(w, opts));
+}
+
+export function parsePanic(x: XmlElement): Panic {
+  const p: Panic = { model: x.enumAttr('model', ['isa'] as const) ?? 'isa' };
+  parseDeviceInfo(x, p);
+  if (p.address && p.address.type !== 'isa') throw x.error(`<panic model='isa'> needs an isa address, not '${p.address.type}'`);
+  return p;
+}
+
+export function formatPanic(p: Panic, opts: FormatOptions): XmlNode {
+  return el('panic', { model: p.model }, formatDeviceInfo(p, opts));
 }
 
 export function parseRng(x: XmlElement): Rng {

@@ -166,6 +166,11 @@ export interface Watchdog extends DeviceCommon {
   action: 'reset' | 'shutdown' | 'poweroff' | 'pause' | 'none' | 'dump' | 'inject-nmi';
 }
 
+/** <panic model='isa'/>: a pvpanic device through which the guest tells QEMU it crashed (on_crash acts on it). */
+export interface Panic extends DeviceCommon {
+  model: 'isa';
+}
+
 export interface DomainDevices {
   emulator?: string;
   disks: Disk[];
@@ -181,6 +186,7 @@ export interface DomainDevices {
   watchdogs: Watchdog[];
   rngs: Rng[];
   memballoon?: Memballoon;
+  panics?: Panic[];
 }
 
 export interface DomainOs {

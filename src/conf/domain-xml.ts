@@ -226,6 +226,7 @@ function parseDevices(x: XmlElement): DomainDevices {
       case 'video': d.videos.push(dev.parseVideo(c)); break;
       case 'hostdev': d.hostdevs.push(dev.parseHostdev(c)); break;
       case 'watchdog': d.watchdogs.push(dev.parseWatchdog(c)); break;
+      case 'panic': (d.panics ??= []).push(dev.parsePanic(c)); break;
       case 'rng': d.rngs.push(dev.parseRng(c)); break;
       case 'memballoon':
         if (d.memballoon) throw c.error('element <memballoon> may appear only once in <devices>');
@@ -319,6 +320,7 @@ function formatDevices(d: DomainDevices, opts: FormatOptions): XmlNode {
     ...d.watchdogs.map((x) => dev.formatWatchdog(x, opts)),
     d.memballoon && dev.formatMemballoon(d.memballoon, opts),
     ...d.rngs.map((x) => dev.formatRng(x, opts)),
+    ...(d.panics ?? []).map((x) => dev.formatPanic(x, opts)),
   ];
   return el('devices', {}, children);
 }

@@ -1,6 +1,6 @@
 // Memory balloon, random number generator and watchdog.
 import { TsvirtError } from '../util/errors.js';
-import type { Domain, Memballoon, Rng, Watchdog } from '../conf/domain-types.js';
+import type { Domain, Memballoon, Rng, Watchdog, Panic } from '../conf/domain-types.js';
 import type { QemuCaps } from './caps-types.js';
 import { type ArgPair, type Props, isQ35, jsonArg, pciProps, requireDevice } from './argv-common.js';
 
@@ -58,6 +58,13 @@ export function watchdogProps(w: Watchdog, index: number, dom: Domain, caps: Qem
   return { device: w.model === 'i6300esb' ? { ...device, ...pciProps(dom, w.address, where) } : device, action };
 }
 
+/** pvpanic on the ISA bus (port 0x505 unless the address says otherwise). */
+export function panicProps(p: Panic, i: number, caps: QemuCaps): Props {
+  requireDevice(caps, 'pvpanic', 'panic');
+  const iobase = p.address?.type === 'isa' ? p.address.iobase : undefined;
+  return { driver: 'pvpanic', id: `panic${i}`, ...(iobase !== undefined ? { ioport: iobase } : {}) };
+}
+
 export function miscArgs(dom: Domain, caps: QemuCaps): ArgPair[] {
   const args: ArgPair[] = [];
   const { watchdogs, memballoon, rngs } = dom.devices;
@@ -77,5 +84,7 @@ export function miscArgs(dom: Domain, caps: QemuCaps): ArgPair[] {
     const { object, device } = rngProps(rng, i, dom, caps);
     args.push(jsonArg('-object', object), jsonArg('-device', device));
   }
+  if ((dom.devices.panics?.length ?? 0) > 1) throw unsupported('only one <panic> is supported');
+  for (const [i, p] of (dom.devices.panics ?? []).entries()) args.push(jsonArg('-device', panicProps(p, i, caps)));
   return args;
 }

@@ -34,6 +34,7 @@ export class QemuVm extends EventEmitter<VmEvents> {
   /** why QEMU is about to exit, when tsvirt asked it to after a guest action */
   private exitReason?: { reason: string; detail: string };
   private guestShutdownSeen = false;
+  private panicSeen = false;
   private expectStop = false;
   readonly stopped: Promise<VmChange>;
   /** what host resource providers took for this VM (kept in the status file) */
@@ -180,6 +181,11 @@ export class QemuVm extends EventEmitter<VmEvents> {
 
   private async onShutdown(reason: string, guest: boolean): Promise<void> {
     if (this.destroying || !guest) return;
+    // A panic arrives twice (GUEST_PANICKED, then SHUTDOWN with reason guest-panic): act once.
+    if (reason === 'guest-panic') {
+      if (this.panicSeen) return;
+      this.panicSeen = true;
+    }
     // QEMU stops the vCPUs right after SHUTDOWN (-no-shutdown): that STOP is not a user pause.
     this.guestShutdownSeen = true;
     if (reason === 'guest-shutdown' && this.fakeReboot) {
@@ -219,6 +225,7 @@ export class QemuVm extends EventEmitter<VmEvents> {
       // the monitor closing is handled by onMonitorClosed
     } finally {
       this.guestShutdownSeen = false;
+      this.panicSeen = false;
     }
   }
 

@@ -138,6 +138,15 @@ test('on_reboot=destroy turns a guest reboot into shut off; on_poweroff=restart 
   await ok(['destroy', 'act2']);
 });
 
+test('a guest kernel panic reaches QEMU through <panic model="isa"/>: on_crash=destroy gives shut off (crashed)', async () => {
+  const xml = minimalDomainXml({ name: 'crash1', ...guest, cmdline: guestCmdline('tsvirt.panic=1'), extraDevices: "<panic model='isa'/>" });
+  await define('crash1', { xml });
+  assert.match(await ok(['dumpxml', '--inactive', 'crash1']), /<panic model='isa'/);
+  await ok(['start', 'crash1']);
+  await waitState('crash1', 'shut off (crashed)', 30_000);
+  assert.match(readFileSync(serialLog('crash1'), 'latin1'), /TSVIRT-GUEST-PANIC/);
+});
+
 test('QEMU killed with SIGKILL: shut off (crashed) at once, and an event', async () => {
   await define('life5');
   const events = spawn(path.join(REPO, 'bin/tsvirt'), ['-c', d.uri, 'event', '--loop', '--timeout', '30', '--domain', 'life5', '--event', 'lifecycle'], { stdio: ['ignore', 'pipe', 'pipe'] });

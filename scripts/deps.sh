@@ -7,6 +7,7 @@ TSVIRT_DEBIAN_PACKAGES=(
   busybox-static    # the test guest's userland
   cpio              # packs the test guest's initramfs
   libvirt-clients   # virt-xml-validate: libvirt's own schema check of the XML tsvirt writes
+  libxml2-utils     # xmllint, which virt-xml-validate runs (not a dependency of libvirt-clients)
   pci.ids           # PCI vendor/product/class names for nodedev-list/-dumpxml (/usr/share/misc/pci.ids)
   curl              # demo and debugging over the unix socket
   iputils-ping      # the demo says: ping the guest

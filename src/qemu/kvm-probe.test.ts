@@ -50,7 +50,7 @@ test('probeKvm on this machine: a clear answer within its timeout, no QEMU left 
   const t0 = Date.now();
   const r = await probeKvm(QEMU);
   const took = Date.now() - t0;
-  assert.ok(took < KVM_PROBE_TIMEOUT_MS + 1500, `took ${took} ms`);
+  assert.ok(took < 2 * KVM_PROBE_TIMEOUT_MS + 1500, `took ${took} ms`);
   assert.deepEqual(probeProcesses(), []);
   if (!existsSync('/dev/kvm')) {
     assert.equal(r.usable, false);
@@ -58,7 +58,7 @@ test('probeKvm on this machine: a clear answer within its timeout, no QEMU left 
   } else if (existsSync('/sys/module/kvm_pvm')) {
     // the nested software KVM of these machines: guests do not finish in time
     assert.equal(r.usable, false);
-    assert.match(r.reason ?? '', /^KVM is not usable: a test guest did not finish within 3 s under \/dev\/kvm/);
+    assert.match(r.reason ?? '', /^KVM is not usable: a test guest (did not finish within 3 s|took \d+ ms) under \/dev\/kvm/);
   } else if (!r.usable) {
     assert.match(r.reason ?? '', /^KVM is not usable: /);
   }

@@ -3,6 +3,7 @@
 // guest under -accel kvm with a short timeout. The guest (kvm-probe/probe.S, a boot
 // sector) waits for a timer interrupt with STI+HLT, enters 64-bit long mode with paging,
 // checks both, then writes to QEMU's isa-debug-exit port so QEMU exits with code 99.
+// KVM also has to run it about as fast as TCG does: a KVM slower than TCG is refused.
 import { spawn } from 'node:child_process';
 import { promises as fs, constants as fsc } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,6 +87,24 @@ function explain(stderr: string): string {
     .join('; ').slice(0, 500);
 }
 
+/**
+ * KVM that finishes the probe but runs it much slower than software emulation is a
+ * nested or software KVM (seen: kvm_pvm, 1.5 s against 0.06 s under TCG) on which real
+ * kernels hang after the BIOS: an accelerator slower than TCG is not used.
+ */
+async function compareWithTcg(
+  binary: string, kvmMs: number, device: string, timeoutMs: number, no: (why: string) => KvmProbeResult,
+): Promise<KvmProbeResult> {
+  const t = await runProbeGuest(binary, 'tcg', timeoutMs);
+  if (t.code !== PROBE_EXIT_OK) return { usable: true }; // no yardstick: trust the KVM run
+  if (kvmMs <= KVM_SLOWDOWN_LIMIT * t.elapsedMs + KVM_SLOWDOWN_SLACK_MS) return { usable: true };
+  return no(`a test guest took ${kvmMs} ms under ${device} but ${t.elapsedMs} ms under TCG (nested or software KVM?)`);
+}
+
+/** KVM may take at most this many times TCG's time for the probe guest, plus the slack. */
+export const KVM_SLOWDOWN_LIMIT = 2;
+export const KVM_SLOWDOWN_SLACK_MS = 300;
+
 /** Decides whether KVM really runs guests; never throws. */
 export async function probeKvm(
   binary = '/usr/bin/qemu-system-x86_64',
@@ -104,7 +123,7 @@ export async function probeKvm(
   }
   const r = await runProbeGuest(binary, 'kvm', timeoutMs);
   if (r.spawnError) return no(`cannot run ${binary}: ${r.spawnError}`);
-  if (r.code === PROBE_EXIT_OK) return { usable: true };
+  if (r.code === PROBE_EXIT_OK) return compareWithTcg(binary, r.elapsedMs, device, timeoutMs, no);
   const err = explain(r.stderr);
   if (/failed to initialize kvm|Could not access KVM kernel module|kvm.*(Permission denied|Operation not permitted)/i.test(r.stderr)) {
     return no(`QEMU failed to initialize KVM (${err})`);

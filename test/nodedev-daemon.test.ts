@@ -105,4 +105,16 @@ test('nodedev commands on a fake host', { timeout: 120_000 }, async (t) => {
   assert.equal(h.driverOf('0000:03:10.2'), 'igbvf');
   const { devices } = await c.call('nodedev.list', { class: '0x0200' });
   assert.deepEqual(devices.map((x) => x.address), ['0000:00:02.0', '0000:03:00.0', '0000:03:10.0', '0000:03:10.2']);
+  // what the UI shows beside each device: IOMMU group, viability with its blockers, SR-IOV counts
+  const pf = devices.find((x) => x.address === '0000:03:00.0')!;
+  assert.equal(pf.iommuGroup, 2);
+  assert.equal(pf.groupViable, true);
+  assert.equal(pf.totalVfs, 7);
+  assert.equal(pf.numVfs, 2);
+  assert.equal(devices.find((x) => x.address === '0000:03:10.0')!.physfn, '0000:03:00.0');
+  const all = (await c.call('nodedev.list', { cap: 'pci' })).devices;
+  const nvme = all.find((x) => x.address === '0000:00:04.0')!;
+  assert.equal(nvme.groupViable, false, 'nvme shares group 4 with the ahci controller');
+  assert.deepEqual(nvme.groupBlockers, [{ address: '0000:00:1f.2', driver: 'ahci' }]);
+  assert.equal(all.find((x) => x.address === '0000:00:1c.0')!.bridge, true);
 });

@@ -9,7 +9,8 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { TsvirtError } from '../util/errors.js';
 import type { HostRoot } from '../host/host-root.js';
 import { listNodedevs, lookupNodedev, type NodedevEntry } from '../host/nodedev.js';
-import { readPciDevice } from '../host/pci.js';
+import { groupBlockers, groupMembers } from '../host/iommu.js';
+import { isBridge, readPciDevice } from '../host/pci.js';
 import { readPhysFunction, setNumVfs } from '../host/sriov.js';
 import { detachDevice, reattachDevice, resetDevice } from '../host/vfio.js';
 import type { NodedevSummary } from '../protocol/methods-nodedev.js';
@@ -53,7 +54,9 @@ export class NodeDeviceService {
       all = all.filter((e) => e.caps.includes(cap));
     }
     if (filter.class !== undefined) all = all.filter((e) => classMatches(e, filter.class!));
-    return all.map(summary);
+    const out: NodedevSummary[] = [];
+    for (const e of all) out.push(await this.summary(e));
+    return out;
   }
 
   async getXml(name: string): Promise<string> {
@@ -122,6 +125,37 @@ export class NodeDeviceService {
     if (user) throw new TsvirtError('operation-invalid', `cannot ${what} PCI device ${address}: running domain '${user}' uses it`);
   }
 
+  private async summary(e: NodedevEntry): Promise<NodedevSummary> {
+    const s: NodedevSummary = { name: e.device.name, caps: e.caps };
+    if (e.device.parent) s.parent = e.device.parent;
+    const d = e.pci;
+    if (!d) return s;
+    const cap = e.device.caps[0];
+    s.address = d.address;
+    s.classCode = d.classCode;
+    if (e.className) s.className = e.className;
+    if (d.driver) s.driver = d.driver;
+    if (cap?.type === 'pci') {
+      if (cap.vendor.name) s.vendor = cap.vendor.name;
+      if (cap.product.name) s.product = cap.product.name;
+    }
+    if (isBridge(d)) s.bridge = true;
+    if (d.iommuGroup !== undefined) {
+      s.iommuGroup = d.iommuGroup;
+      const blockers = groupBlockers(await groupMembers(this.root, d.iommuGroup), d.address);
+      s.groupViable = blockers.length === 0;
+      if (blockers.length) s.groupBlockers = blockers;
+    }
+    if (d.sriov) {
+      s.totalVfs = d.sriov.totalVfs;
+      s.numVfs = d.sriov.numVfs;
+    }
+    if (d.physfn) s.physfn = d.physfn;
+    const user = this.userOf(d.address);
+    if (user) s.usedBy = user;
+    return s;
+  }
+
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
@@ -137,21 +171,4 @@ function classMatches(e: NodedevEntry, cls: string): boolean {
     return e.pci.classCode.toString(16).padStart(6, '0').startsWith(hex);
   }
   return (e.className ?? '').toLowerCase().includes(want);
-}
-
-function summary(e: NodedevEntry): NodedevSummary {
-  const s: NodedevSummary = { name: e.device.name, caps: e.caps };
-  if (e.device.parent) s.parent = e.device.parent;
-  if (e.pci) {
-    const cap = e.device.caps[0];
-    s.address = e.pci.address;
-    s.classCode = e.pci.classCode;
-    if (e.className) s.className = e.className;
-    if (e.pci.driver) s.driver = e.pci.driver;
-    if (cap?.type === 'pci') {
-      if (cap.vendor.name) s.vendor = cap.vendor.name;
-      if (cap.product.name) s.product = cap.product.name;
-    }
-  }
-  return s;
 }

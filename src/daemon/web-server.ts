@@ -118,7 +118,7 @@ export async function listenHttp(addr: { host: string; port: number }, deps: Web
       return sendHtml(res, loginPage(200, 'You are logged out.'), { 'set-cookie': deps.auth.sessionCookie('x').replace(/Max-Age=\d+/, 'Max-Age=0') });
     }
     if (url.pathname.startsWith(API_PREFIX)) {
-      if (req.method === 'POST' && !sameOrigin(req)) {
+      if (req.method !== 'GET' && req.method !== 'HEAD' && !sameOrigin(req)) {
         return sendJson(res, 403, errorBody(new TsvirtError('operation-denied', 'cross-origin request refused')));
       }
       return api(req, res);

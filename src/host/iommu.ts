@@ -36,20 +36,22 @@ export async function checkGroupViable(root: HostRoot, dev: PciDevice, passing: 
     throw new TsvirtError('operation-invalid', `PCI device ${dev.address} is in no IOMMU group; is the IOMMU on (intel_iommu=on)?`);
   }
   const members = await groupMembers(root, dev.iommuGroup);
-  const blocking = [];
-  for (const m of members) {
-    if (m.address === dev.address || passing.has(m.address)) continue;
-    if (m.driver === undefined || m.driver === 'vfio-pci') continue;
-    // bridges in a group do not stop assignment (the kernel allows pcieport)
-    if (m.driver === 'pcieport') continue;
-    blocking.push(m);
-  }
+  const blocking = groupBlockers(members, dev.address, passing);
   if (blocking.length === 0) return;
   const list = members.map((m) => `${m.address} (${m.driver ?? 'no driver'})`).join(', ');
   const fix = blocking.map((m) => m.address).join(', ');
   throw new TsvirtError('operation-invalid',
     `IOMMU group ${dev.iommuGroup} of PCI device ${dev.address} is not viable: members ${list}; ` +
     `detach ${fix} as well (nodedev-detach, or add it as a hostdev of the same guest)`);
+}
+
+/**
+ * The members of a group that keep `address` from going to a guest: bound to a host
+ * driver, not vfio-pci, and not passed along with it. Bridges (pcieport) do not count.
+ */
+export function groupBlockers(members: readonly GroupMember[], address: string, passing: ReadonlySet<string> = new Set()): GroupMember[] {
+  return members.filter((m) => m.address !== address && !passing.has(m.address) &&
+    m.driver !== undefined && m.driver !== 'vfio-pci' && m.driver !== 'pcieport');
 }
 
 /** Addresses of the other members of a device's group (for "same group" conflicts). */

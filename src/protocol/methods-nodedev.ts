@@ -18,6 +18,20 @@ export const NodedevSummarySchema = z.object({
   driver: z.string().optional(),
   vendor: z.string().optional(),
   product: z.string().optional(),
+  /** IOMMU group number and whether the device could go to a guest now (every other member on vfio-pci or no driver) */
+  iommuGroup: z.number().optional(),
+  groupViable: z.boolean().optional(),
+  /** the other members of its IOMMU group that are bound to a host driver */
+  groupBlockers: z.array(z.object({ address: z.string(), driver: z.string().optional() })).optional(),
+  /** bridges cannot go to a guest */
+  bridge: z.boolean().optional(),
+  /** SR-IOV physical function: VFs possible and present */
+  totalVfs: z.number().optional(),
+  numVfs: z.number().optional(),
+  /** SR-IOV virtual function: its PF's address */
+  physfn: z.string().optional(),
+  /** the running domain that has the device */
+  usedBy: z.string().optional(),
 });
 export type NodedevSummary = z.infer<typeof NodedevSummarySchema>;
 

@@ -70,4 +70,4 @@ export const storageMethods = {
  *   GET  /v1/stream/volume?pool=P&vol=V[&offset=N&length=N]  response = the bytes (download)
  * Errors come back as the JSON error body of the API. Upload may not pass the volume's end.
  */
-export const VOLUME_STREAM_PATH = '/v1/stream/volume';
+export { VOLUME_STREAM_PATH } from './paths.js';

@@ -5,3 +5,5 @@ export const EVENTS_PATH = '/v1/events';
 /** WebSocket: ?domain=NAME&dev=serial0 attaches to a character device (virsh console). */
 export const CONSOLE_PATH = '/v1/console';
 export const OPENAPI_PATH = '/v1/openapi.json';
+/** Volume upload (PUT) and download (GET) byte streams: see methods-storage.ts. */
+export const VOLUME_STREAM_PATH = '/v1/stream/volume';

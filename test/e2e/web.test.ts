@@ -2,15 +2,12 @@
 // Debian's chromium driven by playwright-core, and the test guest booted through the form.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import * as path from 'node:path';
 import WebSocket from 'ws';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { REPO, startTestDaemon } from './daemon.js';
+import type { Browser } from 'playwright-core';
+import { startTestDaemon } from './daemon.js';
 import { ensureTestGuest, guestCmdline } from './guest.js';
+import { launchBrowser, shot } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.join(REPO, 'test-results');
 const VM = 'webvm';
 
 /** Resolves with the HTTP status a WebSocket upgrade got (101 when it opened). */
@@ -23,14 +20,7 @@ function upgradeStatus(url: string, protocol?: string): Promise<number> {
   });
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SHOTS, `web-${name}.png`) });
-}
-
 test('web UI: login, create, consoles, shutdown, XML errors, delete', { timeout: 240_000 }, async (t) => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (scripts/deps.sh)`);
-  assert.ok(existsSync(path.join(REPO, 'dist/web/index.html')), 'the UI is not built: run npm run build:web');
-  mkdirSync(SHOTS, { recursive: true });
   const guest = await ensureTestGuest();
   const d = await startTestDaemon({ args: ['--listen-http', '127.0.0.1:0'] });
   let browser: Browser | undefined;
@@ -64,10 +54,7 @@ test('web UI: login, create, consoles, shutdown, XML errors, delete', { timeout:
     assert.equal(await upgradeStatus(`${ws}/v1/vnc?domain=${VM}`, 'binary'), 401);
   });
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   page.on('dialog', (dlg) => void dlg.accept());

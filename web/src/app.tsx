@@ -6,7 +6,16 @@ import { availableMethods, call, errorText, setLoggedOutHandler, subscribeEvents
 import { VmList } from './vm-list.js';
 import { CreateVm } from './create-vm.js';
 import { VmDetails } from './vm-details.js';
-import { RESOURCE_PAGES, ResourcePage } from './resources.js';
+import { StoragePage } from './storage-page.js';
+import { NetworkPage } from './network-page.js';
+import { HostdevPage } from './hostdev-page.js';
+
+/** Pages beside the VM list; each shows when the daemon offers its list method. */
+const PAGES = [
+  { id: 'storage', title: 'Storage', method: 'pool.list' },
+  { id: 'networks', title: 'Networks', method: 'network.list' },
+  { id: 'hostdevs', title: 'Host devices', method: 'nodedev.list' },
+];
 
 export interface Message { id: number; kind: 'error' | 'info'; text: string }
 export type Notify = (kind: Message['kind'], text: string) => void;
@@ -76,14 +85,18 @@ export function App() {
   }
 
   const parts = route.split('/').filter(Boolean).map(decodeURIComponent);
-  const pages = RESOURCE_PAGES.filter((p) => methods.has(p.method));
+  const pages = PAGES.filter((p) => methods.has(p.method));
   let page;
   if (parts[0] === 'vm' && parts[1]) {
     page = <VmDetails key={parts[1]} name={parts[1]} tab={parts[2] ?? 'overview'} summary={domains?.find((d) => d.name === parts[1])} methods={methods} notify={notify} eventTick={eventTick} />;
   } else if (parts[0] === 'new') {
     page = <CreateVm methods={methods} notify={notify} />;
-  } else if (pages.some((p) => p.id === parts[0])) {
-    page = <ResourcePage key={parts[0]} page={pages.find((p) => p.id === parts[0])!} notify={notify} eventTick={eventTick} />;
+  } else if (parts[0] === 'storage' && pages.some((p) => p.id === 'storage')) {
+    page = <StoragePage pool={parts[1]} notify={notify} eventTick={eventTick} />;
+  } else if (parts[0] === 'networks' && pages.some((p) => p.id === 'networks')) {
+    page = <NetworkPage network={parts[1]} notify={notify} eventTick={eventTick} />;
+  } else if (parts[0] === 'hostdevs' && pages.some((p) => p.id === 'hostdevs')) {
+    page = <HostdevPage notify={notify} eventTick={eventTick} />;
   } else {
     page = <VmList domains={domains} notify={notify} methods={methods} />;
   }

@@ -4,10 +4,19 @@ import { useState } from 'preact/hooks';
 import { call, errorText } from './api.js';
 import type { Notify } from './app.js';
 import type { DomainView } from './domain-xml.js';
+import { AddDevice, type AddKind } from './vm-add-device.js';
 
 export function DeviceTables(props: { name: string; live: DomainView; running: boolean; methods: Set<string>; notify: Notify; onChanged: () => void }) {
   const { name, live, methods, notify } = props;
   const [busy, setBusy] = useState(false);
+  const [adding, setAdding] = useState<AddKind | undefined>();
+  const canAttach = methods.has('domain.attachDevice');
+  const addButton = (kind: AddKind, label: string, needs: string) => canAttach && methods.has(needs) && (
+    <button class="small" name={`add-${kind}`} disabled={busy} onClick={() => setAdding(adding === kind ? undefined : kind)}>+ {label}</button>
+  );
+  const dialog = (kind: AddKind) => adding === kind && (
+    <AddDevice kind={kind} name={name} live={live} notify={notify} onDone={(changed) => { setAdding(undefined); if (changed) props.onChanged(); }} />
+  );
   const canDetach = methods.has('domain.detachDevice');
   const act = async (what: string, fn: () => Promise<unknown>) => {
     setBusy(true);
@@ -26,7 +35,8 @@ export function DeviceTables(props: { name: string; live: DomainView; running: b
   return (
     <div class="stack">
       <div class="card">
-        <h2>Disks</h2>
+        <div class="page-head"><h2>Disks</h2><span class="grow" />{addButton('disk', 'Add disk', 'vol.list')}</div>
+        {dialog('disk')}
         {live.disks.length === 0 ? <p class="muted">No disks.</p> : (
           <table class="grid">
             <thead><tr><th>Target</th><th>Device</th><th>Bus</th><th>Format</th><th>Source</th>{canDetach && <th />}</tr></thead>
@@ -38,7 +48,8 @@ export function DeviceTables(props: { name: string; live: DomainView; running: b
         )}
       </div>
       <div class="card">
-        <h2>Network interfaces</h2>
+        <div class="page-head"><h2>Network interfaces</h2><span class="grow" />{addButton('nic', 'Add network interface', 'network.list')}</div>
+        {dialog('nic')}
         {live.nics.length === 0 ? <p class="muted">No network interfaces.</p> : (
           <table class="grid">
             <thead><tr><th>MAC</th><th>Type</th><th>Source</th><th>Model</th><th>Host device</th><th>Link</th>{canDetach && <th />}</tr></thead>
@@ -55,7 +66,8 @@ export function DeviceTables(props: { name: string; live: DomainView; running: b
         )}
       </div>
       <div class="card">
-        <h2>Host devices</h2>
+        <div class="page-head"><h2>Host devices</h2><span class="grow" />{addButton('hostdev', 'Add PCI device', 'nodedev.list')}</div>
+        {dialog('hostdev')}
         {live.hostdevs.length === 0 ? <p class="muted">No host devices assigned.</p> : (
           <table class="grid">
             <thead><tr><th>Type</th><th>Address</th>{canDetach && <th />}</tr></thead>

@@ -22,6 +22,7 @@ wanted_modules=(
   evdev button                                  # ACPI power button -> /dev/input/eventN
   virtio_pci virtio_blk virtio_net virtio_console virtio_scsi virtio_balloon
   sd_mod                                        # /dev/sd* on virtio-scsi
+  cdrom sr_mod                                  # /dev/sr0: a CD-ROM on virtio-scsi (media change tests)
   af_packet                                     # udhcpc raw sockets (built in: CONFIG_PACKET=y)
   e1000 e1000e
   vfio vfio_pci vfio_iommu_type1

@@ -113,8 +113,8 @@ export function deviceCounts(def: Domain): Record<DeviceKind, number> {
 
 export interface DiskXmlOptions {
   sourceType: 'file' | 'block' | 'volume';
-  /** a path, or for a volume POOL/VOLUME */
-  source: string;
+  /** a path, or for a volume POOL/VOLUME; absent: no medium (an empty CD-ROM) */
+  source?: string;
   target: string;
   bus: string;
   device?: string;
@@ -125,8 +125,9 @@ export interface DiskXmlOptions {
 
 /** virsh attach-disk's options as one <disk> element (checked by parsing it back). */
 export function buildDiskXml(o: DiskXmlOptions): string {
-  let src: string;
-  if (o.sourceType === 'file') src = `<source file='${escapeXml(o.source)}'/>`;
+  let src: string | undefined;
+  if (o.source === undefined) src = undefined;
+  else if (o.sourceType === 'file') src = `<source file='${escapeXml(o.source)}'/>`;
   else if (o.sourceType === 'block') src = `<source dev='${escapeXml(o.source)}'/>`;
   else {
     const [pool, vol, ...rest] = o.source.split('/');
@@ -137,12 +138,12 @@ export function buildDiskXml(o: DiskXmlOptions): string {
   const xml = [
     `<disk type='${o.sourceType}' device='${escapeXml(o.device ?? 'disk')}'>`,
     driverAttrs ? `  <driver${driverAttrs}/>` : undefined,
-    `  ${src}`,
+    src && `  ${src}`,
     `  <target dev='${escapeXml(o.target)}' bus='${escapeXml(o.bus)}'/>`,
     o.mode === 'readonly' ? '  <readonly/>' : o.mode === 'shareable' ? '  <shareable/>' : undefined,
     o.serial ? `  <serial>${escapeXml(o.serial)}</serial>` : undefined,
     '</disk>',
-  ].filter((l) => l !== undefined).join('\n') + '\n';
+  ].filter((l) => l).join('\n') + '\n';
   parseDeviceXml(xml);
   return xml;
 }

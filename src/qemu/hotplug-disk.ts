@@ -27,6 +27,31 @@ function sourcePath(disk: Disk, ctx: HotplugContext): string | undefined {
   return p;
 }
 
+/** The top (format) node of the medium in the guest device `id`, if any. */
+async function insertedNode(vm: QemuVm, id: string): Promise<string | undefined> {
+  const blocks = await qmp.queryBlock(vm.monitor);
+  const mine = blocks.find((b) => b.qdev === id || b.qdev?.includes(`/peripheral/${id}/`) || b.qdev?.endsWith(`/peripheral/${id}`));
+  return mine?.inserted?.['node-name'];
+}
+
+/** The nodes blockdev-add made for a top node libvirt-N-format (or the node alone). */
+function nodesOf(top: string): string[] {
+  const m = /^libvirt-(\d+)-format$/.exec(top);
+  return m ? [diskFormatNode(Number(m[1])), diskStorageNode(Number(m[1]))] : [top];
+}
+
+/** What update-device may change on a running disk: the medium of a CD-ROM or floppy. */
+function checkMediaOnly(old: Disk, disk: Disk): void {
+  if (disk.device !== 'cdrom' && disk.device !== 'floppy') {
+    throw new TsvirtError('operation-unsupported', `disk '${disk.target.dev}': a running ${disk.device} can only change the media of a cdrom or floppy (update-device)`);
+  }
+  // a CD-ROM is read-only whether the XML says <readonly/> or not
+  const same = (d: Disk) => JSON.stringify({ device: d.device, bus: d.target.bus, readonly: d.device === 'cdrom' || !!d.readonly, shareable: !!d.shareable, serial: d.serial, boot: d.boot?.order });
+  if (same(old) !== same(disk)) {
+    throw new TsvirtError('operation-unsupported', `disk '${disk.target.dev}': only the source (the media) of a running ${disk.device} can change, not its bus, flags, serial or boot order`);
+  }
+}
+
 export const diskHotplug: HotplugHandler<Disk> = {
   async attach(vm, disk, ctx) {
     if (disk.device !== 'disk') throw new TsvirtError('operation-unsupported', `live attach of a ${disk.device} is not supported (only disks)`);
@@ -49,13 +74,49 @@ export const diskHotplug: HotplugHandler<Disk> = {
 
   async detach(vm, disk) {
     const id = disk.alias ?? diskAlias(disk);
-    const blocks = await qmp.queryBlock(vm.monitor);
-    const mine = blocks.find((b) => b.qdev === id || b.qdev?.includes(`/peripheral/${id}/`) || b.qdev?.endsWith(`/peripheral/${id}`));
-    const top = mine?.inserted?.['node-name'];
-    const m = top ? /^libvirt-(\d+)-format$/.exec(top) : null;
+    const top = await insertedNode(vm, id);
     await unplugDevice(vm, id);
     // the backends outlive the device: remove them once the guest let go
-    const nodes = m ? [diskFormatNode(Number(m[1])), diskStorageNode(Number(m[1]))] : top ? [top] : [];
-    for (const n of nodes) await qmp.blockdevDel(vm.monitor, n).catch(() => undefined);
+    for (const n of top ? nodesOf(top) : []) await qmp.blockdevDel(vm.monitor, n).catch(() => undefined);
+  },
+
+  /** Media change (virsh change-media / update-device of a cdrom): eject, insert or swap. */
+  async update(vm, disk, ctx) {
+    const old = vm.live.devices.disks.find((d) => d.target.dev === disk.target.dev);
+    if (!old) throw new TsvirtError('operation-failed', `disk '${disk.target.dev}' not found in the running domain`);
+    checkMediaOnly(old, disk);
+    const id = old.alias ?? diskAlias(old);
+    const path = disk.source && (disk.source.file || disk.source.dev || disk.source.volume) ? sourcePath(disk, ctx) : undefined;
+    const before = await insertedNode(vm, id);
+    const added: string[] = [];
+    let index = 0;
+    try {
+      if (path) {
+        index = await nextNodeIndex(vm, ctx.dom.devices.disks.length);
+        for (const node of diskBlockdevs(disk, index, path)) {
+          await qmp.blockdevAdd(vm.monitor, node);
+          added.push(node['node-name'] as string);
+        }
+      }
+      // the guest may have locked the tray (a mounted disc): media change forces it, as libvirt's --force
+      await qmp.blockdevOpenTray(vm.monitor, id, true);
+      await qmp.blockdevRemoveMedium(vm.monitor, id);
+    } catch (e) {
+      for (const n of added.reverse()) await qmp.blockdevDel(vm.monitor, n).catch(() => undefined);
+      throw e;
+    }
+    try {
+      if (path) await qmp.blockdevInsertMedium(vm.monitor, id, diskFormatNode(index));
+    } catch (e) {
+      // put the old medium back so the guest and the live XML still agree
+      if (before) await qmp.blockdevInsertMedium(vm.monitor, id, before).catch(() => undefined);
+      await qmp.blockdevCloseTray(vm.monitor, id).catch(() => undefined);
+      for (const n of added.reverse()) await qmp.blockdevDel(vm.monitor, n).catch(() => undefined);
+      throw e;
+    }
+    await qmp.blockdevCloseTray(vm.monitor, id);
+    // the old medium's nodes are free now
+    for (const n of before ? nodesOf(before) : []) await qmp.blockdevDel(vm.monitor, n).catch(() => undefined);
+    disk.alias = id;
   },
 };

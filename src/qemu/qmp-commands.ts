@@ -199,6 +199,27 @@ export function queryNamedBlockNodes(mon: Mon, opts?: Opts): Promise<Array<{ 'no
   return mon.execute('query-named-block-nodes', { flat: true }, opts);
 }
 
+// ---- removable media (CD-ROM, floppy): the guest device keeps its id, the medium changes ----
+
+/** Opens the tray; `force` opens it even when the guest locked it. */
+export async function blockdevOpenTray(mon: Mon, id: string, force: boolean, opts?: Opts): Promise<void> {
+  await mon.execute('blockdev-open-tray', { id, force }, opts);
+}
+
+export async function blockdevCloseTray(mon: Mon, id: string, opts?: Opts): Promise<void> {
+  await mon.execute('blockdev-close-tray', { id }, opts);
+}
+
+/** Takes the medium out of an open tray (no-op when there is none). */
+export async function blockdevRemoveMedium(mon: Mon, id: string, opts?: Opts): Promise<void> {
+  await mon.execute('blockdev-remove-medium', { id }, opts);
+}
+
+/** Puts the block node `nodeName` into the device's open, empty tray. */
+export async function blockdevInsertMedium(mon: Mon, id: string, nodeName: string, opts?: Opts): Promise<void> {
+  await mon.execute('blockdev-insert-medium', { id, 'node-name': nodeName }, opts);
+}
+
 /** props as for -netdev: `type`, `id` and the backend's options. */
 export async function netdevAdd(mon: Mon, props: Record<string, unknown>, opts?: Opts): Promise<void> {
   await mon.execute('netdev_add', props, opts);

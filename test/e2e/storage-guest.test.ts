@@ -79,3 +79,89 @@ test('a guest booted with a pool volume sees it; live attach and detach of anoth
   assert.match(out, /Domain 'volguest' has been undefined\nVolume 'vda'\(default\/boot.raw\) removed\./);
   assert.doesNotMatch(await ok(['vol-list', 'default']), /boot\.raw/);
 });
+
+/** The <source .../> of the CD-ROM in a domain XML, if it has one. */
+function cdSource(xml: string): string | undefined {
+  const cd = /<disk [^>]*device='cdrom'>([\s\S]*?)<\/disk>/.exec(xml)?.[1] ?? '';
+  return /<source [^>]*\/>/.exec(cd)?.[0];
+}
+
+/** The medium the guest last reported in /dev/sr0 (tsvirt.cdwatch=1), once it equals `want`. */
+async function waitForMedium(file: string, want: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: string | undefined;
+  while (Date.now() < deadline) {
+    const lines = readFileSync(file, 'latin1').match(/TSVIRT-CDROM \S+/g) ?? [];
+    last = lines.at(-1)?.slice('TSVIRT-CDROM '.length);
+    if (last === want) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the guest's CD-ROM shows '${last}', not '${want}', after ${timeoutMs} ms`);
+}
+
+test('change-media on a running guest: insert, swap to a pool volume, eject; the guest reads each medium', async () => {
+  const name = 'cdguest';
+  const medium = (text: string) => Buffer.concat([Buffer.from(text), Buffer.alloc(4096 - text.length)]);
+  const one = path.join(d.root, 'one.iso');
+  writeFileSync(one, medium('TSVIRT-MEDIA-ONE'));
+  await ok(['vol-create-as', 'default', 'two.iso', '4K']);
+  const twoSrc = path.join(d.root, 'two.src');
+  writeFileSync(twoSrc, medium('TSVIRT-MEDIA-TWO'));
+  await ok(['vol-upload', '--pool', 'default', 'two.iso', twoSrc]);
+  const xml = minimalDomainXml({
+    name, ...guest, cmdline: guestCmdline('tsvirt.cdwatch=1'),
+    extraDevices: [
+      `<controller type='scsi' index='0' model='virtio-scsi'/>`,
+      `<disk type='file' device='cdrom'>\n  <driver name='qemu' type='raw'/>\n  <target dev='sda' bus='scsi'/>\n  <readonly/>\n</disk>`,
+    ].join('\n'),
+  });
+  const file = path.join(d.root, `${name}.xml`);
+  writeFileSync(file, xml);
+  await ok(['define', file]);
+  await ok(['start', name]);
+  const log = path.join(d.root, 'var/log/tsvirt/qemu', name, 'serial0.log');
+  try {
+    await waitForMedium(log, 'none');
+
+    const noSource = await d.cli(['change-media', name, 'sda', '--insert']);
+    assert.equal(noSource.code, 1);
+    assert.match(noSource.stderr, /No source is specified for inserting media/);
+
+    assert.match(await ok(['change-media', name, 'sda', one, '--insert']), /Successfully inserted media\./);
+    await waitForMedium(log, 'TSVIRT-MEDIA-ONE');
+    assert.match(await ok(['dumpxml', name]), new RegExp(`<source file='${one}'/>`));
+    assert.doesNotMatch(await ok(['dumpxml', '--inactive', name]), /one\.iso/, 'live only');
+    assert.match(await ok(['domblklist', name]), new RegExp(`sda\\s+${one}`));
+
+    const twice = await d.cli(['change-media', name, 'sda', one, '--insert']);
+    assert.match(twice.stderr, /already has media/);
+
+    assert.match(await ok(['change-media', name, 'sda', 'default/two.iso', '--update']), /Successfully updated media\./);
+    await waitForMedium(log, 'TSVIRT-MEDIA-TWO');
+    assert.match(await ok(['dumpxml', name]), /<source pool='default' volume='two\.iso'\/>/);
+    const inUse = await d.cli(['vol-delete', '--pool', 'default', 'two.iso']);
+    assert.match(inUse.stderr, /in use by running domain 'cdguest'/);
+
+    assert.match(await ok(['change-media', name, 'sda', '--eject']), /Successfully ejected media\./);
+    await waitForMedium(log, 'none');
+    assert.equal(cdSource(await ok(['dumpxml', name])), undefined);
+    const ejectAgain = await d.cli(['change-media', name, 'sda', '--eject']);
+    assert.match(ejectAgain.stderr, /doesn't have media/);
+
+    // only the medium of a running CD-ROM may change: a new serial is refused, nothing changes
+    const busXml = path.join(d.root, 'serial.xml');
+    writeFileSync(busXml, `<disk type='file' device='cdrom'>\n  <source file='${one}'/>\n  <target dev='sda' bus='scsi'/>\n  <readonly/>\n  <serial>NEW</serial>\n</disk>\n`);
+    const bus = await d.cli(['update-device', name, busXml, '--live']);
+    assert.equal(bus.code, 1);
+    assert.match(bus.stderr, /only the source \(the media\) of a running cdrom can change/);
+    assert.equal(cdSource(await ok(['dumpxml', name])), undefined);
+
+    // --config changes the definition only
+    await ok(['change-media', name, 'sda', one, '--config']);
+    assert.match(await ok(['dumpxml', '--inactive', name]), new RegExp(`<source file='${one}'/>`));
+    assert.equal(cdSource(await ok(['dumpxml', name])), undefined);
+  } finally {
+    await d.cli(['destroy', name]);
+    await d.cli(['undefine', name]);
+  }
+});

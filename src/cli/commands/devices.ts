@@ -1,6 +1,7 @@
 // attach-device / detach-device / update-device FILE, and attach-disk / detach-disk that
 // build one <disk> from virsh's options; all go through domain.attachDevice & co.
 import { buildDiskXml, diskTargetXml } from '../../conf/device-xml.js';
+import { parseDomain } from '../domain-xml.js';
 import { withContext } from '../errors.js';
 import { readXmlFile } from '../files.js';
 import { CliError, type Args, type CommandDef, type Ctx, type OptDef } from '../types.js';
@@ -63,6 +64,36 @@ export function attachDiskXml(args: Args): string {
   });
 }
 
+/** virsh change-media: the disk named by target or source, with a new medium or none. */
+async function changeMediaXml(ctx: Ctx, args: Args): Promise<{ xml: string; done: string }> {
+  const domain = args.str('domain')!;
+  const path = args.str('path')!;
+  const source = args.str('source');
+  const eject = args.bool('eject'), insert = args.bool('insert'), update = args.bool('update');
+  if ([eject, insert, update].filter(Boolean).length > 1) throw new CliError('Options --eject, --insert and --update are mutually exclusive');
+  if (eject && source) throw new CliError('--eject takes no source');
+  if ((insert || update) && !source) throw new CliError(`No source is specified for ${insert ? 'inserting' : 'updating'} media`);
+  if (!eject && !insert && !update && !source) throw new CliError('No source is specified for inserting media (or use --eject)');
+  const c = await ctx.client();
+  const inactive = !!args.bool('config') && !args.bool('live');
+  const dom = await parseDomain((await withContext({ domain }, () => c.call('domain.getXml', { domain, inactive }))).xml);
+  const disk = dom.devices.disks.find((d) => d.target.dev === path || d.source?.file === path || d.source?.dev === path);
+  if (!disk) throw new CliError(`No disk found whose source path or target is ${path}`);
+  if (disk.device !== 'cdrom' && disk.device !== 'floppy') throw new CliError(`The disk device '${path}' is not removable`);
+  const hasMedia = !!(disk.source?.file || disk.source?.dev || disk.source?.volume);
+  if (insert && hasMedia) throw new CliError(`The disk device '${path}' already has media`);
+  if (eject && !hasMedia) throw new CliError(`The disk device '${path}' doesn't have media`);
+  const mode = eject ? 'eject' : insert || !hasMedia ? 'insert' : 'update';
+  const sourceType = source === undefined ? (disk.type === 'volume' ? 'file' : disk.type)
+    : source.startsWith('/dev/') ? 'block' : source.includes('/') && !source.startsWith('/') ? 'volume' : 'file';
+  const xml = buildDiskXml({
+    sourceType, source: mode === 'eject' ? undefined : source, target: disk.target.dev, bus: disk.target.bus ?? busOf(disk.target.dev),
+    device: disk.device, driver: { name: 'qemu', type: 'raw' }, mode: disk.readonly || disk.device === 'cdrom' ? 'readonly' : undefined,
+  });
+  const done = mode === 'eject' ? 'Successfully ejected media.' : mode === 'insert' ? 'Successfully inserted media.' : 'Successfully updated media.';
+  return { xml, done };
+}
+
 export const deviceCommands: CommandDef[] = [
   fileDevice('attach-device', 'attach device from an XML file', 'domain.attachDevice', 'attach'),
   fileDevice('detach-device', 'detach device from an XML file', 'domain.detachDevice', 'detach'),
@@ -89,6 +120,25 @@ export const deviceCommands: CommandDef[] = [
       const xml = attachDiskXml(args);
       if (args.bool('print-xml')) return ctx.out(xml);
       await deviceCall(ctx, args, 'domain.attachDevice', xml, 'Failed to attach disk', 'Disk attached successfully');
+    },
+  },
+  {
+    name: 'change-media', group: 'domain', summary: 'Change media of CD or floppy drive',
+    opts: [
+      DOMAIN_OPT,
+      { name: 'path', type: 'data', required: true, help: 'Fully-qualified path or target of disk device' },
+      { name: 'source', type: 'data', help: 'source of the media' },
+      { name: 'eject', type: 'bool', help: 'Eject the media' },
+      { name: 'insert', type: 'bool', help: 'Insert the media' },
+      { name: 'update', type: 'bool', help: 'Update the media' },
+      { name: 'force', type: 'bool', help: 'force media changing (always: the tray is opened even when the guest locked it)' },
+      { name: 'print-xml', type: 'bool', help: 'print XML document rather than change media' },
+      ...FLAG_OPTS,
+    ],
+    async handler(ctx, args) {
+      const { xml, done } = await changeMediaXml(ctx, args);
+      if (args.bool('print-xml')) return ctx.out(xml);
+      await deviceCall(ctx, args, 'domain.updateDevice', xml, 'Failed to complete action', done);
     },
   },
   {

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '../src/client/client.js';
-import { startTestDaemon, type TestDaemon } from '../test/e2e/daemon.js';
+import { REPO, startTestDaemon, type TestDaemon } from '../test/e2e/daemon.js';
+import { run } from '../src/util/spawn.js';
 import { ensureTestGuest } from '../test/e2e/guest.js';
 import { bulk } from './bulk.js';
 import { cleanLibvirt, ensurePackages, startLibvirt, stopStarted, VirshShell, type LibvirtDaemons } from './libvirt.js';
@@ -57,6 +58,10 @@ async function main(): Promise<void> {
   copyFileSync(built.initrd, guest.initrd);
 
   await ensurePackages(log);
+  // measure what users run: the bundled CLI and daemon (bin/ falls back to tsx when dist/ is stale)
+  log('building (npm run build) ...\n');
+  const b = await run('npm', ['run', 'build'], { cwd: REPO, timeoutMs: 300_000 });
+  if (b.code !== 0) throw new Error(`npm run build failed: ${b.stderr.slice(-1500)}`);
   const daemons: LibvirtDaemons = await startLibvirt();
   cleanups.push(() => stopStarted(daemons));
   if (daemons.started.length) log(`started libvirt daemons, pids ${daemons.started.join(', ')}\n`);

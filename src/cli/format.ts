@@ -1,5 +1,6 @@
 // Text virsh prints for domain data: dominfo lines, state reasons, event words.
-import { DOMAIN_STATE_TEXT, type DomainInfo, type DomainState, type LifecycleEvent } from '../protocol/types.js';
+import { DOMAIN_STATE_TEXT, type DomainState } from '../protocol/domain-state.js';
+import type { DomainInfo, LifecycleEvent } from '../protocol/types.js';
 
 /** virsh's "%-15s %s" label column. */
 export function field(label: string, value: string): string {

@@ -3,7 +3,7 @@
 import * as http from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { VOLUME_STREAM_PATH } from '../protocol/methods-storage.js';
+import { VOLUME_STREAM_PATH } from '../protocol/paths.js';
 import { TsvirtError, type ErrorCode } from '../protocol/errors.js';
 import type { Client } from './client.js';
 

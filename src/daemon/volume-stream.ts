@@ -6,7 +6,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { TsvirtError } from '../util/errors.js';
-import { VOLUME_STREAM_PATH } from '../protocol/methods-storage.js';
+import { VOLUME_STREAM_PATH } from '../protocol/paths.js';
 import type { StorageService } from './storage-service.js';
 
 function intParam(url: URL, name: string): number | undefined {

@@ -82,9 +82,27 @@ export async function restartDnsmasq(s: DnsmasqSpec, files: DnsmasqFiles): Promi
   return startDnsmasq(s, files);
 }
 
+/** True while `pid` is still this dnsmasq and not a zombie (a zombie has closed its sockets). */
+async function alive(pid: number, files: DnsmasqFiles): Promise<boolean> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  if (stat === '' || /^\d+ \(.*\) [ZX] /s.test(stat)) return false;
+  // a reused pid belongs to someone else: never signal it
+  return (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes(files.conf);
+}
+
+/**
+ * Ends dnsmasq and waits until the process is gone: it removes its pid file before it
+ * exits, and a new dnsmasq started while the old one still holds port 67/53 fails with
+ * "Address already in use".
+ */
 async function killAndWait(pid: number, files: DnsmasqFiles): Promise<void> {
   process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 100 && (await dnsmasqPid(files)) === pid; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 250 && (await alive(pid, files)); i++) await new Promise((r) => setTimeout(r, 20));
+  if (await alive(pid, files)) {
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 100 && (await alive(pid, files)); i++) await new Promise((r) => setTimeout(r, 20));
+  }
+  if (await alive(pid, files)) throw new TsvirtError('operation-failed', `dnsmasq (pid ${pid}, ${files.conf}) did not exit`);
 }
 
 /** Stops dnsmasq and removes every file of it; safe when it is not running. */

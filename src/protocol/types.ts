@@ -1,22 +1,10 @@
 // Shapes shared by methods and events. The zod schema is the single definition:
 // TypeScript types, request validation and the OpenAPI document all come from it.
 import { z } from 'zod';
+import { DOMAIN_STATES, DOMAIN_STATE_NUMBER, DOMAIN_STATE_TEXT, type DomainState } from './domain-state.js';
 
-export const DomainStateSchema = z.enum([
-  'nostate', 'running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended',
-]);
-export type DomainState = z.infer<typeof DomainStateSchema>;
-
-/** libvirt's virDomainState numbers, for scripts and the libvirt wire protocol. */
-export const DOMAIN_STATE_NUMBER: Record<DomainState, number> = {
-  nostate: 0, running: 1, blocked: 2, paused: 3, shutdown: 4, shutoff: 5, crashed: 6, pmsuspended: 7,
-};
-
-/** How virsh prints each state (`virsh list`, `domstate`). */
-export const DOMAIN_STATE_TEXT: Record<DomainState, string> = {
-  nostate: 'no state', running: 'running', blocked: 'idle', paused: 'paused',
-  shutdown: 'in shutdown', shutoff: 'shut off', crashed: 'crashed', pmsuspended: 'pmsuspended',
-};
+export const DomainStateSchema = z.enum(DOMAIN_STATES);
+export { DOMAIN_STATE_NUMBER, DOMAIN_STATE_TEXT, type DomainState };
 
 export const DomainRefSchema = z.string().min(1).describe('domain name, id or UUID, as virsh accepts');
 

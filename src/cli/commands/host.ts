@@ -4,14 +4,20 @@ import { withContext } from '../errors.js';
 import { printJson } from '../format.js';
 import { CliError, type CommandDef } from '../types.js';
 
-/** tsvirt's own version, from package.json (read lazily: only version and -v need it). */
+/**
+ * tsvirt's own version, from package.json (read lazily: only version and -v need it).
+ * This code runs from src/cli/commands/, dist/cli/commands/ or the bundle in dist/bundle/.
+ */
 export function tsvirtVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
+  for (const rel of ['../../../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'tsvirt') return pkg.version ?? 'unknown';
+    } catch {
+      // not here: try the next
+    }
   }
+  return 'unknown';
 }
 
 const xmlOut = (xml: string) => (xml.endsWith('\n') ? xml : xml + '\n');

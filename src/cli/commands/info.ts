@@ -2,7 +2,7 @@
 // device lists read from the domain XML (domblklist, domiflist, vncdisplay, ttyconsole).
 import type { Domain } from '../../conf/domain-types.js';
 import type { Client } from '../../client/client.js';
-import { DOMAIN_STATE_TEXT } from '../../protocol/types.js';
+import { DOMAIN_STATE_TEXT } from '../../protocol/domain-state.js';
 import { withContext } from '../errors.js';
 import { formatDominfo, printJson, reasonText } from '../format.js';
 import { parseDomain } from '../domain-xml.js';

@@ -1,5 +1,6 @@
 // virsh list: filters, sorting (running by id, then the rest by name) and the three layouts.
-import { DOMAIN_STATE_TEXT, type DomainSummary } from '../../protocol/types.js';
+import { DOMAIN_STATE_TEXT } from '../../protocol/domain-state.js';
+import type { DomainSummary } from '../../protocol/types.js';
 import { printJson } from '../format.js';
 import { formatTable } from '../table.js';
 import { CliError, type Args, type CommandDef } from '../types.js';

@@ -45,7 +45,8 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-const RETRY_INTERVAL_MS = 10;
+// QEMU makes its QMP socket some 20-40 ms after exec: a short interval catches it early (a refused connect costs microseconds)
+const RETRY_INTERVAL_MS = 2;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -148,7 +148,20 @@ test('web UI: pools, volumes with upload, networks with leases, adding a disk, a
     await page.goto(new URL('/#/networks/webnet', ui.stdout.trim()).href);
     await page.waitForSelector('.leases td code:has-text("10.79.3.")', { timeout: 120_000 });
     await shot(page, 'network-leases');
-    await ok(['destroy', VM]);
+  });
+
+  await t.test('delete the VM with its storage: forced off, undefined, its pool volume deleted', async () => {
+    await page.goto(new URL(`/#/vm/${VM}`, ui.stdout.trim()).href);
+    await page.click('.page-head button:has-text("Delete")');
+    await page.check('input[name=delete-storage]');
+    await page.locator('input[name=delete-vol-vda]').waitFor();
+    await shot(page, 'delete-dialog');
+    await page.click('button[name=confirm-delete]');
+    await page.waitForSelector(`.msg.info:has-text("Deleted ${VM} and 1 volume")`);
+    assert.doesNotMatch(await ok(['list', '--all', '--name']), new RegExp(VM));
+    const vols = await ok(['vol-list', 'webpool']);
+    assert.doesNotMatch(vols, /up\.raw/);
+    assert.match(vols, /tiny\.raw/);
   });
 
   await t.test('stop and delete the network: its bridge is gone', async () => {

@@ -164,6 +164,7 @@ test('web UI: login, create, consoles, shutdown, XML errors, delete', { timeout:
   await t.test('delete the VM', async () => {
     await page.goto(`${base}/#/vm/${VM}`);
     await page.click('.page-head button:has-text("Delete")');
+    await page.click('button[name=confirm-delete]');
     await page.waitForURL((u) => u.hash === '#/');
     await page.waitForSelector('text=No virtual machines yet.');
     const r = await d.cli(['list', '--all', '--name']);

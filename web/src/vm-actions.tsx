@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import type { DomainSummary } from '../../src/protocol/types.js';
 import { call, errorText } from './api.js';
 import type { Notify } from './app.js';
+import { DeleteVm } from './vm-delete.js';
 
 type Action = { label: string; title: string; when: (s: DomainSummary['state']) => boolean; run: (name: string) => Promise<unknown>; danger?: boolean };
 
@@ -21,6 +22,7 @@ export const ACTIONS: Action[] = [
 export function VmActions(props: { dom: DomainSummary; notify: Notify; onDeleted?: () => void; compact?: boolean }) {
   const { dom, notify } = props;
   const [busy, setBusy] = useState<string | undefined>();
+  const [deleting, setDeleting] = useState(false);
   const run = async (label: string, fn: () => Promise<unknown>) => {
     setBusy(label);
     try {
@@ -31,15 +33,6 @@ export function VmActions(props: { dom: DomainSummary; notify: Notify; onDeleted
       setBusy(undefined);
     }
   };
-  const del = () => {
-    if (!confirm(`Delete the virtual machine '${dom.name}'?${active(dom.state) ? ' It is running and will be forced off.' : ''} Its disk images are kept.`)) return;
-    void run('Delete', async () => {
-      if (active(dom.state)) await call('domain.destroy', { domain: dom.name });
-      if (dom.persistent) await call('domain.undefine', { domain: dom.name });
-      notify('info', `Deleted ${dom.name}`);
-      props.onDeleted?.();
-    });
-  };
   return (
     <div class={`actions ${props.compact ? 'compact' : ''}`}>
       {ACTIONS.filter((a) => a.when(dom.state)).map((a) => (
@@ -47,7 +40,8 @@ export function VmActions(props: { dom: DomainSummary; notify: Notify; onDeleted
           {busy === a.label ? `${a.label}…` : a.label}
         </button>
       ))}
-      <button class="danger" title="Force off if running, then remove the definition" disabled={!!busy} onClick={del}>Delete</button>
+      <button class="danger" title="Force off if running, then remove the definition (and, if you choose, its storage)" disabled={!!busy} onClick={() => setDeleting(true)}>Delete</button>
+      {deleting && <DeleteVm dom={dom} notify={notify} onClose={(deleted) => { setDeleting(false); if (deleted) props.onDeleted?.(); }} />}
     </div>
   );
 }

@@ -4,27 +4,13 @@ import { useEffect, useState } from 'preact/hooks';
 import type { NetLease, NetSummary } from '../../src/protocol/methods-network.js';
 import { call, errorText } from './api.js';
 import type { Notify } from './app.js';
+import { byName, useLoaded } from './use-loaded.js';
 import { networkXml, suggestDhcpRange, type NewNetwork } from './resource-xml.js';
 
 export function NetworkPage(props: { network?: string; notify: Notify; eventTick: number }) {
   const { notify } = props;
-  const [nets, setNets] = useState<NetSummary[] | undefined>();
-  const [error, setError] = useState('');
-  const [tick, setTick] = useState(0);
   const [adding, setAdding] = useState(false);
-  const reload = () => setTick((x) => x + 1);
-  useEffect(() => {
-    call('network.list', {}).then((r) => { setNets(r.networks.sort((a, b) => a.name.localeCompare(b.name))); setError(''); }, (e) => setError(errorText(e)));
-  }, [tick, props.eventTick]);
-  const act = async (what: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-      notify('info', what);
-    } catch (e) {
-      notify('error', `${what}: ${errorText(e)}`);
-    }
-    reload();
-  };
+  const { value: nets, error, reload, tick, act } = useLoaded(() => call('network.list', {}).then((r) => byName(r.networks)), [props.eventTick], notify);
   const selected = nets?.find((n) => n.name === props.network);
   return (
     <section>

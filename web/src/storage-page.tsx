@@ -5,31 +5,16 @@ import type { PoolSummary, VolSummary } from '../../src/protocol/methods-storage
 import { VOLUME_STREAM_PATH } from '../../src/protocol/paths.js';
 import { call, errorText } from './api.js';
 import { go, type Notify } from './app.js';
+import { byName, useLoaded } from './use-loaded.js';
 import { bytes, dirPoolXml, toBytes, volumeXml } from './resource-xml.js';
 
 const NAME_RE = /^[A-Za-z0-9_.+-]+$/;
 
 export function StoragePage(props: { pool?: string; notify: Notify; eventTick: number }) {
   const { notify } = props;
-  const [pools, setPools] = useState<PoolSummary[] | undefined>();
-  const [error, setError] = useState('');
-  const [tick, setTick] = useState(0);
   const [adding, setAdding] = useState(false);
-  const reload = () => setTick((x) => x + 1);
-  useEffect(() => {
-    call('pool.list', {}).then((r) => { setPools(r.pools.sort((a, b) => a.name.localeCompare(b.name))); setError(''); }, (e) => setError(errorText(e)));
-  }, [tick, props.eventTick]);
+  const { value: pools, error, reload, tick, act } = useLoaded(() => call('pool.list', {}).then((r) => byName(r.pools)), [props.eventTick], notify);
   const selected = pools?.find((p) => p.name === props.pool);
-
-  const act = async (what: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-      notify('info', what);
-    } catch (e) {
-      notify('error', `${what}: ${errorText(e)}`);
-    }
-    reload();
-  };
   return (
     <section>
       <div class="page-head"><h1>Storage pools</h1><span class="grow" />

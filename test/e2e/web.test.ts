@@ -91,10 +91,15 @@ test('web UI: login, create, consoles, shutdown, XML errors, delete', { timeout:
     await page.fill('input[name=initrd]', guest.initrd);
     // tty0 too, so the VGA screen shows the kernel's messages; ttyS0 last keeps /init's markers on serial
     await page.fill('input[name=cmdline]', `console=tty0 ${guestCmdline().replace(' quiet', '')}`);
+    // a new 64 MiB qcow2 volume in the default pool for its disk
+    await page.check('input[name=new-volume]');
+    await page.fill('input[name=new-volume-size]', '0.0625');
     await shot(page, 'create-form');
     await page.click('button[name=create]');
     await page.waitForURL(`**/#/vm/${VM}`);
     await page.waitForSelector('[data-state=shutoff]');
+    assert.match((await d.cli(['dumpxml', '--inactive', VM])).stdout, /<source pool='default' volume='webvm\.qcow2'\/>/);
+    assert.match((await d.cli(['vol-info', '--pool', 'default', 'webvm.qcow2'])).stdout, /Capacity:\s+64\.00 MiB/);
     await shot(page, 'details-overview');
   });
 
@@ -169,5 +174,6 @@ test('web UI: login, create, consoles, shutdown, XML errors, delete', { timeout:
     await page.waitForSelector('text=No virtual machines yet.');
     const r = await d.cli(['list', '--all', '--name']);
     assert.doesNotMatch(r.stdout, /webvm/);
+    assert.match((await d.cli(['vol-list', 'default'])).stdout, /webvm\.qcow2/, 'deleted without its storage: the volume stays');
   });
 });

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, errorText } from './api.js';
 import { go, type Notify } from './app.js';
 import { newVmXml, type NewVm } from './domain-xml.js';
+import { toBytes, volumeXml } from './resource-xml.js';
 
 interface Choice { value: string; label: string }
 
@@ -22,6 +23,9 @@ export function CreateVm(props: { methods: Set<string>; notify: Notify }) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const [showXml, setShowXml] = useState(false);
+  const [pools, setPools] = useState<string[]>([]);
+  /** a new volume for the disk: made in `pool` before the domain is defined */
+  const [newVol, setNewVol] = useState<{ on: boolean; pool: string; sizeGiB: number }>({ on: false, pool: '', sizeGiB: 8 });
   const set = <K extends keyof NewVm>(k: K, value: NewVm[K]) => setV((old) => ({ ...old, [k]: value }));
 
   useEffect(() => {
@@ -37,7 +41,10 @@ export function CreateVm(props: { methods: Set<string>; notify: Notify }) {
     if (methods.has('pool.list') && methods.has('vol.list')) {
       (async () => {
         const out: Choice[] = [];
-        for (const p of (await call('pool.list', {})).pools.filter((p) => p.active)) {
+        const active = (await call('pool.list', {})).pools.filter((p) => p.active);
+        setPools(active.map((p) => p.name));
+        setNewVol((n) => ({ ...n, pool: n.pool || active[0]?.name || '' }));
+        for (const p of active) {
           for (const vol of (await call('vol.list', { pool: p.name })).volumes) out.push({ value: `${vol.path}|${vol.format}`, label: `${p.name}/${vol.name} (${vol.format})` });
         }
         setVolumes(out);
@@ -45,12 +52,15 @@ export function CreateVm(props: { methods: Set<string>; notify: Notify }) {
     }
   }, [methods]);
 
-  const xml = newVmXml(v);
+  const volName = `${v.name || 'vm'}.${v.diskFormat}`;
+  const xml = newVmXml(newVol.on ? { ...v, disk: '', diskPool: newVol.pool, diskVolume: volName } : v);
   const problem =
     !v.name.trim() ? 'Give the virtual machine a name.'
     : !/^[A-Za-z0-9_.+-]+$/.test(v.name) ? 'The name may use letters, digits and _ . + - only.'
     : v.boot === 'kernel' && !v.kernel.trim() ? 'Give the path of the kernel to boot.'
-    : v.boot === 'disk' && !v.disk.trim() && !v.cdrom.trim() ? 'Give a disk image or an ISO to boot from.'
+    : newVol.on && !(newVol.sizeGiB > 0) ? 'The new volume needs a size above 0.'
+    : newVol.on && !newVol.pool ? 'Choose the pool for the new volume.'
+    : v.boot === 'disk' && !newVol.on && !v.disk.trim() && !v.cdrom.trim() ? 'Give a disk image or an ISO to boot from.'
     : !(v.memoryMiB >= 16) ? 'Memory must be at least 16 MiB.'
     : !(v.vcpus >= 1 && Number.isInteger(v.vcpus)) ? 'vCPUs must be a whole number of 1 or more.'
     : '';
@@ -60,11 +70,18 @@ export function CreateVm(props: { methods: Set<string>; notify: Notify }) {
     if (problem) return setError(problem);
     setBusy(true);
     setError('');
+    let madeVol = false;
     try {
+      if (newVol.on) {
+        await call('vol.create', { pool: newVol.pool, xml: volumeXml(volName, toBytes(newVol.sizeGiB, 'GiB'), v.diskFormat) });
+        madeVol = true;
+      }
       const d = await call('domain.define', { xml });
-      notify('info', `Created ${d.name}`);
+      notify('info', `Created ${d.name}${madeVol ? ` with a new ${newVol.sizeGiB} GiB volume ${newVol.pool}/${volName}` : ''}`);
       go(`/vm/${encodeURIComponent(d.name)}`);
     } catch (err) {
+      // leave nothing half-made: the volume goes when the domain could not be defined
+      if (madeVol) await call('vol.delete', { pool: newVol.pool, vol: volName }).catch(() => undefined);
       setError(errorText(err));
     } finally {
       setBusy(false);
@@ -110,7 +127,19 @@ export function CreateVm(props: { methods: Set<string>; notify: Notify }) {
         </fieldset>
         <fieldset>
           <legend>Storage</legend>
-          {volumes.length > 0 && (
+          {pools.length > 0 && (
+            <div class="row">
+              <label class="inline"><input type="checkbox" name="new-volume" checked={newVol.on} onChange={(e) => setNewVol({ ...newVol, on: (e.target as HTMLInputElement).checked })} /> Create a new volume for the disk</label>
+              {newVol.on && (
+                <>
+                  <label>Pool <select name="new-volume-pool" value={newVol.pool} onChange={(e) => setNewVol({ ...newVol, pool: (e.target as HTMLSelectElement).value })}>{pools.map((p) => <option>{p}</option>)}</select></label>
+                  <label>Size (GiB) <input name="new-volume-size" type="number" min={0} step="any" value={newVol.sizeGiB} onInput={(e) => setNewVol({ ...newVol, sizeGiB: Number((e.target as HTMLInputElement).value) })} /></label>
+                  <span class="muted small">named {volName}</span>
+                </>
+              )}
+            </div>
+          )}
+          {volumes.length > 0 && !newVol.on && (
             <label>Existing volume
               <select name="volume" onChange={(e) => {
                 const [path, fmt] = (e.target as HTMLSelectElement).value.split('|');
@@ -123,7 +152,7 @@ export function CreateVm(props: { methods: Set<string>; notify: Notify }) {
             </label>
           )}
           <div class="row">
-            <label class="grow">Disk image path <input name="disk" value={v.disk} onInput={text('disk')} placeholder={v.boot === 'kernel' ? 'optional' : '/var/lib/tsvirt/images/disk.qcow2'} /></label>
+            {!newVol.on && <label class="grow">Disk image path <input name="disk" value={v.disk} onInput={text('disk')} placeholder={v.boot === 'kernel' ? 'optional' : '/var/lib/tsvirt/images/disk.qcow2'} /></label>}
             <label>Format
               <select name="diskFormat" value={v.diskFormat} onChange={(e) => set('diskFormat', (e.target as HTMLSelectElement).value as NewVm['diskFormat'])}>
                 <option value="qcow2">qcow2</option>

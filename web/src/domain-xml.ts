@@ -13,6 +13,9 @@ export interface NewVm {
   cmdline: string;
   disk: string;
   diskFormat: 'qcow2' | 'raw';
+  /** a disk that is a pool volume (made new by the form, or chosen): source pool + volume instead of a path */
+  diskPool?: string;
+  diskVolume?: string;
   cdrom: string;
   network: string;
   graphics: boolean;
@@ -25,7 +28,11 @@ export function newVmXml(v: NewVm): string {
     ? [`    <kernel>${esc(v.kernel)}</kernel>`, v.initrd && `    <initrd>${esc(v.initrd)}</initrd>`, v.cmdline && `    <cmdline>${esc(v.cmdline)}</cmdline>`]
     : [v.cdrom ? `    <boot dev='cdrom'/>` : '', `    <boot dev='hd'/>`];
   const devices = [
-    v.disk && `    <disk type='file' device='disk'>
+    v.diskPool && v.diskVolume ? `    <disk type='volume' device='disk'>
+      <driver name='qemu' type='${v.diskFormat}'/>
+      <source pool='${esc(v.diskPool)}' volume='${esc(v.diskVolume)}'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>` : v.disk && `    <disk type='file' device='disk'>
       <driver name='qemu' type='${v.diskFormat}'/>
       <source file='${esc(v.disk)}'/>
       <target dev='vda' bus='virtio'/>

@@ -23,6 +23,7 @@ wanted_modules=(
   virtio_pci virtio_blk virtio_net virtio_console virtio_scsi virtio_balloon
   sd_mod                                        # /dev/sd* on virtio-scsi
   cdrom sr_mod                                  # /dev/sr0: a CD-ROM on virtio-scsi (media change tests)
+  dm_mod                                        # device-mapper: logical volumes in the LVM test VM
   af_packet                                     # udhcpc raw sockets (built in: CONFIG_PACKET=y)
   e1000 e1000e
   vfio vfio_pci vfio_iommu_type1

@@ -1,15 +1,14 @@
 // Real kernel: a TCG VM with an emulated Intel IOMMU, an SR-IOV NVMe controller
 // (sriov_max_vfs=2) and an e1000e NIC runs tsvirt's own src/host code (bundled with Node
-// into the initramfs by scripts/make-sriov-guest.sh). The guest prints one JSON line.
+// into the initramfs by scripts/make-node-guest.sh sriov). The guest prints one JSON line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runOk } from '../../src/util/spawn.js';
+import { runNodeGuest } from './node-guest.js';
 
-const repo = new URL('../../', import.meta.url).pathname;
 const MARK = 'TSVIRT-SRIOV-RESULT ';
 
 interface Result {
@@ -24,35 +23,18 @@ interface Result {
   removed: string[];
 }
 
-async function runGuest(dir: string, t: { after(fn: () => void): void }): Promise<Result> {
-  const out = (await runOk(join(repo, 'scripts/make-sriov-guest.sh'), [], { timeoutMs: 240_000 })).trim().split('\n').pop()!;
+function runGuest(dir: string, t: { after(fn: () => void): void }): Promise<Result> {
   const nvm = join(dir, 'nvm.img');
   writeFileSync(nvm, Buffer.alloc(1 << 20));
-  const qemu = spawn('qemu-system-x86_64', [
-    '-accel', 'tcg', '-machine', 'q35,kernel-irqchip=split', '-device', 'intel-iommu,intremap=on',
-    '-m', '1024', '-smp', '1', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-nic', 'none',
-    '-kernel', join(out, 'vmlinuz'), '-initrd', join(out, 'initrd.img'),
-    '-append', 'console=ttyS0 intel_iommu=on panic=-1 quiet',
-    '-drive', `file=${nvm},if=none,id=nvm,format=raw`, '-device', 'nvme-subsys,id=subsys0',
-    '-device', 'nvme,serial=deadbeef,subsys=subsys0,sriov_max_vfs=2,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=10,msix_qsize=8',
-    '-netdev', 'user,id=n0,restrict=on', '-device', 'e1000e,netdev=n0,romfile=',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => { if (qemu.exitCode === null) qemu.kill('SIGKILL'); });
-  let log = '';
-  return new Promise<Result>((resolve, reject) => {
-    const timer = setTimeout(() => { qemu.kill('SIGKILL'); reject(new Error(`no result within 90 s; console:\n${log}`)); }, 90_000);
-    qemu.stdout.on('data', (b: Buffer) => {
-      log += b.toString('latin1');
-      const i = log.indexOf(MARK);
-      const end = i >= 0 ? log.indexOf('\n', i) : -1;
-      if (end > 0) {
-        clearTimeout(timer);
-        resolve(JSON.parse(log.slice(i + MARK.length, end).trim()) as Result);
-      }
-    });
-    qemu.stderr.on('data', (b: Buffer) => { log += b.toString('latin1'); });
-    qemu.on('exit', (code) => { clearTimeout(timer); reject(new Error(`QEMU exited (${code}) before the result; console:\n${log}`)); });
-  });
+  return runNodeGuest<Result>({
+    name: 'sriov', mark: MARK, append: 'intel_iommu=on',
+    qemuArgs: [
+      '-machine', 'q35,kernel-irqchip=split', '-device', 'intel-iommu,intremap=on', '-nic', 'none',
+      '-drive', `file=${nvm},if=none,id=nvm,format=raw`, '-device', 'nvme-subsys,id=subsys0',
+      '-device', 'nvme,serial=deadbeef,subsys=subsys0,sriov_max_vfs=2,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=10,msix_qsize=8',
+      '-netdev', 'user,id=n0,restrict=on', '-device', 'e1000e,netdev=n0,romfile=',
+    ],
+  }, t);
 }
 
 test('tsvirt host-device code on a real kernel: list, SR-IOV VFs, vfio-pci and back', { timeout: 300_000 }, async (t) => {

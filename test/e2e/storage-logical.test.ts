@@ -1,6 +1,7 @@
 // End to end: a logical (LVM) pool on a loop device this test creates and removes (also
 // on failure). Logical volumes need the kernel's device-mapper: where it is missing (some
-// containers), the volume part is skipped with that reason; the pool part still runs.
+// containers, these machines), the volume part is skipped with that reason; the pool part
+// still runs, and storage-lvm-vm.test.ts tests volumes inside a VM whose kernel has it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -14,7 +15,7 @@ const VG = `tsvirt_e2e_${process.pid}`;
 const canLoop = spawnSync('losetup', ['-f']).status === 0 && spawnSync('pvcreate', ['--version']).status === 0;
 const hasDm = existsSync('/dev/mapper/control') && spawnSync('dmsetup', ['targets']).status === 0;
 const skipAll = canLoop ? false : 'loop devices or lvm2 are not available here (losetup -f / pvcreate failed)';
-const skipLv = skipAll || (hasDm ? false : 'the kernel has no device-mapper (dmsetup targets fails): logical volumes cannot be created here');
+const skipLv = skipAll || (hasDm ? false : 'the kernel has no device-mapper (dmsetup targets fails): logical volumes cannot be created here (storage-lvm-vm.test.ts tests them in a VM)');
 
 let d: TestDaemon | undefined;
 let dir: string;

@@ -1,4 +1,4 @@
-// Runs INSIDE the SR-IOV test VM (bundled with esbuild by scripts/make-sriov-guest.sh):
+// Runs INSIDE the SR-IOV test VM (bundled with esbuild by scripts/make-node-guest.sh sriov):
 // tsvirt's own host-device code against the guest's real kernel. Prints one line
 // "TSVIRT-SRIOV-RESULT <json>" on the console; test/e2e/sriov-vm.test.ts asserts on it.
 import { existsSync } from 'node:fs';

@@ -19,7 +19,9 @@ export class Client {
 
   constructor(opts: ConnectOptions = {}) {
     this.target = resolveUri(opts.uri, opts.readonly);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    // calls in flight at once each get a connection (HTTP/1.1 answers one request per
+    // connection at a time): a small cap would queue parallel starts behind each other
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 8 });
   }
 
   call<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {

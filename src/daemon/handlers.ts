@@ -8,6 +8,7 @@ import { capabilitiesXml, domainCapabilitiesXml } from './capabilities.js';
 import { LIBVIRT_COMPAT } from './version.js';
 import { makeStorageHandlers } from './handlers-storage.js';
 import type { StorageService } from './storage-service.js';
+import { undefineDomain } from './undefine-storage.js';
 import { makeDeviceHandlers } from './handlers-devices.js';
 import type { DeviceService } from './device-service.js';
 import { makeNetworkHandlers } from './handlers-network.js';
@@ -33,7 +34,7 @@ export function makeHandlers(service: DomainService, driver: QemuDriver, version
     'domain.lookup': (p) => service.lookup(p.domain),
     'domain.define': (p) => service.define(p.xml),
     'domain.create': (p) => service.create(p.xml, p.paused),
-    'domain.undefine': async (p) => (await service.undefine(p.domain, p), {}),
+    'domain.undefine': (p) => undefineDomain(service, storage, p),
     'domain.start': (p) => service.start(p.domain, p.paused),
     'domain.shutdown': async (p) => (await service.shutdown(p.domain, p.modes), {}),
     'domain.reboot': async (p) => (await service.reboot(p.domain, p.modes), {}),

@@ -1,7 +1,6 @@
 // Storage pools and volumes: what each pool-* / vol-* API call does, once. Pool state
 // lives in StorageStore; host work is done by the pool type's backend (src/storage/).
 // Calls on one pool run one at a time (JobLocks); long volume work reports progress.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parsePoolXml, type StoragePool } from '../conf/pool-xml.js';
 import { formatPoolXml } from '../conf/pool-xml.js';
@@ -350,18 +349,6 @@ export class StorageService {
       throw new TsvirtError('invalid-arg', `${op} of ${length ?? '?'} bytes at offset ${offset} does not fit volume '${loc.vol.name}' of ${limit} bytes`);
     }
     return { ...loc, limit };
-  }
-
-  /** Removes a volume file by path, after the volume checks (used by undefine --remove-all-storage). */
-  async removeByPath(file: string): Promise<boolean> {
-    try {
-      await this.deleteVolume(file);
-      return true;
-    } catch (e) {
-      if ((e as TsvirtError).code !== 'no-storage-vol') throw e;
-      await fs.rm(file, { force: true });
-      return false;
-    }
   }
 }
 

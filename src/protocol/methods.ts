@@ -22,6 +22,8 @@ export function method<P extends z.ZodType, R extends z.ZodType>(def: MethodDef<
 }
 
 const Empty = z.object({});
+/** a volume undefine was asked to delete: removed, or why not */
+const RemovedVolumeSchema = z.object({ target: z.string(), source: z.string(), removed: z.boolean(), error: z.string().optional() });
 const Dom = z.object({ domain: DomainRefSchema });
 const Xml = z.object({ xml: z.string() });
 const ShutdownMode = z.enum(['acpi', 'agent', 'initctl', 'signal', 'paravirt']);
@@ -71,9 +73,13 @@ export const methods = {
     summary: 'start a transient domain from XML (virsh create)',
   }),
   'domain.undefine': method({
-    params: Dom.extend({ nvram: z.boolean().optional(), keepNvram: z.boolean().optional() }),
-    result: Empty, readonly: false,
-    summary: 'remove the persistent definition; a running domain goes on as transient (virsh undefine)',
+    params: Dom.extend({
+      nvram: z.boolean().optional(), keepNvram: z.boolean().optional(),
+      removeAllStorage: z.boolean().optional().describe('also delete the storage volumes behind its disks (not CD-ROMs); only when it is not running'),
+      storage: z.array(z.string()).optional().describe('also delete these of its disks\' volumes, by target (vda) or source'),
+    }),
+    result: z.object({ volumes: z.array(RemovedVolumeSchema).optional() }), readonly: false,
+    summary: 'remove the persistent definition; a running domain goes on as transient (virsh undefine [--remove-all-storage])',
   }),
   'domain.start': method({
     params: Dom.extend({ paused: z.boolean().optional() }), result: DomainSummarySchema, readonly: false,

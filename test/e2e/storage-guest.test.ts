@@ -3,7 +3,7 @@
 // detach-disk --live removes it. One daemon, one guest.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { startTestDaemon, type TestDaemon } from './daemon.js';
 import { ensureTestGuest, guestCmdline, minimalDomainXml, waitForText, type TestGuest } from './guest.js';
@@ -75,9 +75,21 @@ test('a guest booted with a pool volume sees it; live attach and detach of anoth
   const running = await d.cli(['undefine', NAME, '--remove-all-storage']);
   assert.match(running.stderr, /supported only on stopped domains/);
   await ok(['destroy', NAME]);
-  const out = await ok(['undefine', NAME, '--remove-all-storage']);
-  assert.match(out, /Domain 'volguest' has been undefined\nVolume 'vda'\(default\/boot.raw\) removed\./);
+  // a file outside every pool: reported, not removed; a bad name: refused before anything changes
+  const outside = path.join(d.root, 'outside.raw');
+  writeFileSync(outside, Buffer.alloc(4096));
+  await ok(['attach-disk', NAME, outside, 'vdd', '--config']);
+  const bogus = await d.cli(['undefine', NAME, '--storage', 'vda,vdz']);
+  assert.equal(bogus.code, 1);
+  assert.match(bogus.stderr, /Volume 'vdz' was not found in domain's definition/);
+  assert.match(await ok(['domstate', NAME]), /shut off/, 'still defined');
+  assert.match(await ok(['vol-list', 'default']), /boot\.raw/, 'its volume is still there');
+  const out = await d.cli(['undefine', NAME, '--remove-all-storage']);
+  assert.equal(out.code, 1, 'a volume that could not be removed makes it fail');
+  assert.match(out.stdout, /Domain 'volguest' has been undefined\nVolume 'vda'\(default\/boot.raw\) removed\./);
+  assert.match(out.stderr, /Storage volume 'vdd'\(.*outside\.raw\) is not managed by tsvirt\. Remove it manually\./);
   assert.doesNotMatch(await ok(['vol-list', 'default']), /boot\.raw/);
+  assert.ok(existsSync(outside), 'a file tsvirt does not manage is left alone');
 });
 
 /** The <source .../> of the CD-ROM in a domain XML, if it has one. */

@@ -85,10 +85,9 @@ export const lifecycleCommands: CommandDef[] = [
     ],
     async handler(ctx, args) {
       if (args.bool('nvram') && args.bool('keep-nvram')) throw new CliError('Options --nvram and --keep-nvram are mutually exclusive');
-      const undefine = () => domainCall(ctx, args, 'domain.undefine',
-        { nvram: args.bool('nvram') || undefined, keepNvram: args.bool('keep-nvram') || undefined }, 'undefine', 'has been undefined');
-      if (args.bool('remove-all-storage') || args.str('storage') !== undefined) return undefineWithStorage(ctx, args, undefine);
-      await undefine();
+      const nvram = { nvram: args.bool('nvram') || undefined, keepNvram: args.bool('keep-nvram') || undefined };
+      if (args.bool('remove-all-storage') || args.str('storage') !== undefined) return undefineWithStorage(ctx, args, nvram);
+      await domainCall(ctx, args, 'domain.undefine', nvram, 'undefine', 'has been undefined');
     },
   },
   {

@@ -148,6 +148,12 @@ export function buildDiskXml(o: DiskXmlOptions): string {
   return xml;
 }
 
+/** What a disk's medium is, as virsh names it: a file, a block device or POOL/VOLUME; undefined when empty. */
+export function diskSource(d: Disk): string | undefined {
+  const s = d.source;
+  return s?.file || s?.dev || (s?.volume ? `${s.pool}/${s.volume}` : undefined);
+}
+
 /** `<disk><target dev='..'/></disk>`: what detach-disk names. */
 export function diskTargetXml(target: string): string {
   return `<disk>\n  <target dev='${escapeXml(target)}'/>\n</disk>\n`;

@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { TsvirtError } from '../util/errors.js';
 import type { HostRoot } from '../host/host-root.js';
 import { listNodedevs, lookupNodedev, type NodedevEntry } from '../host/nodedev.js';
-import { groupBlockers, groupMembers } from '../host/iommu.js';
+import { groupBlockers } from '../host/iommu.js';
 import { isBridge, readPciDevice } from '../host/pci.js';
 import { readPhysFunction, setNumVfs } from '../host/sriov.js';
 import { detachDevice, reattachDevice, resetDevice } from '../host/vfio.js';
@@ -54,9 +54,7 @@ export class NodeDeviceService {
       all = all.filter((e) => e.caps.includes(cap));
     }
     if (filter.class !== undefined) all = all.filter((e) => classMatches(e, filter.class!));
-    const out: NodedevSummary[] = [];
-    for (const e of all) out.push(await this.summary(e));
-    return out;
+    return all.map((e) => this.summary(e));
   }
 
   async getXml(name: string): Promise<string> {
@@ -125,7 +123,7 @@ export class NodeDeviceService {
     if (user) throw new TsvirtError('operation-invalid', `cannot ${what} PCI device ${address}: running domain '${user}' uses it`);
   }
 
-  private async summary(e: NodedevEntry): Promise<NodedevSummary> {
+  private summary(e: NodedevEntry): NodedevSummary {
     const s: NodedevSummary = { name: e.device.name, caps: e.caps };
     if (e.device.parent) s.parent = e.device.parent;
     const d = e.pci;
@@ -140,9 +138,9 @@ export class NodeDeviceService {
       if (cap.product.name) s.product = cap.product.name;
     }
     if (isBridge(d)) s.bridge = true;
-    if (d.iommuGroup !== undefined) {
+    if (d.iommuGroup !== undefined && e.groupMembers) {
       s.iommuGroup = d.iommuGroup;
-      const blockers = groupBlockers(await groupMembers(this.root, d.iommuGroup), d.address);
+      const blockers = groupBlockers(e.groupMembers, d.address);
       s.groupViable = blockers.length === 0;
       if (blockers.length) s.groupBlockers = blockers;
     }

@@ -3,7 +3,7 @@
 import type { NodeDevice, NodedevPciAddress, NodedevPciCap } from '../conf/nodedev-xml.js';
 import { TsvirtError } from '../util/errors.js';
 import type { HostRoot } from './host-root.js';
-import { groupMembers } from './iommu.js';
+import { groupMembers, type GroupMember } from './iommu.js';
 import { loadPciIds, type PciIds } from './pci-ids.js';
 import { listPciDevices, parsePciAddress, pciNodedevName, readPciDevice, type PciDevice } from './pci.js';
 
@@ -17,6 +17,8 @@ export interface NodedevEntry {
   pci?: PciDevice;
   /** pci.ids class name ('Ethernet controller') */
   className?: string;
+  /** the members of its IOMMU group with their drivers (itself included) */
+  groupMembers?: GroupMember[];
 }
 
 const addr = (a: string): NodedevPciAddress => parsePciAddress(a);
@@ -31,9 +33,8 @@ export async function pciNodedev(root: HostRoot, d: PciDevice, ids: PciIds = loa
   if (d.sriov) cap.virtFunctions = { maxCount: d.sriov.totalVfs, addresses: d.sriov.vfs.map(addr) };
   if (d.headerType === 1) cap.bridge = 'pci-bridge';
   if (d.headerType === 2) cap.bridge = 'cardbus-bridge';
-  if (d.iommuGroup !== undefined) {
-    cap.iommuGroup = { number: d.iommuGroup, addresses: (await groupMembers(root, d.iommuGroup)).map((m) => addr(m.address)) };
-  }
+  const members = d.iommuGroup === undefined ? undefined : await groupMembers(root, d.iommuGroup);
+  if (members) cap.iommuGroup = { number: d.iommuGroup!, addresses: members.map((m) => addr(m.address)) };
   cap.numaNode = d.numaNode;
   if (d.linkCap || d.linkSta) {
     cap.pciExpress = {
@@ -43,7 +44,7 @@ export async function pciNodedev(root: HostRoot, d: PciDevice, ids: PciIds = loa
   }
   return {
     device: { name: pciNodedevName(d.address), path: d.sysfsPath, parent: d.parent ? pciNodedevName(d.parent) : COMPUTER, driver: d.driver, caps: [cap] },
-    caps: ['pci'], pci: d, className: ids.className(d.classCode),
+    caps: ['pci'], pci: d, className: ids.className(d.classCode), groupMembers: members,
   };
 }
 

@@ -1,5 +1,6 @@
 // Disk hot-plug: blockdev-add of the protocol and format nodes, then device_add, with the
 // bodies the command line uses (argv-disk.ts). Detach: device_del, DEVICE_DELETED, blockdev-del.
+import { diskSource } from '../conf/device-xml.js';
 import type { Disk } from '../conf/domain-types.js';
 import { TsvirtError } from '../util/errors.js';
 import { diskAlias, diskBlockdevs, diskDeviceProps, diskFormatNode, diskStorageNode } from './argv-disk.js';
@@ -86,35 +87,29 @@ export const diskHotplug: HotplugHandler<Disk> = {
     if (!old) throw new TsvirtError('operation-failed', `disk '${disk.target.dev}' not found in the running domain`);
     checkMediaOnly(old, disk);
     const id = old.alias ?? diskAlias(old);
-    const path = disk.source && (disk.source.file || disk.source.dev || disk.source.volume) ? sourcePath(disk, ctx) : undefined;
+    const path = diskSource(disk) !== undefined ? sourcePath(disk, ctx) : undefined;
     const before = await insertedNode(vm, id);
     const added: string[] = [];
-    let index = 0;
+    let removed = false;
     try {
-      if (path) {
-        index = await nextNodeIndex(vm, ctx.dom.devices.disks.length);
-        for (const node of diskBlockdevs(disk, index, path)) {
-          await qmp.blockdevAdd(vm.monitor, node);
-          added.push(node['node-name'] as string);
-        }
+      const index = path ? await nextNodeIndex(vm, ctx.dom.devices.disks.length) : 0;
+      for (const node of path ? diskBlockdevs(disk, index, path) : []) {
+        await qmp.blockdevAdd(vm.monitor, node);
+        added.push(node['node-name'] as string);
       }
       // the guest may have locked the tray (a mounted disc): media change forces it, as libvirt's --force
       await qmp.blockdevOpenTray(vm.monitor, id, true);
       await qmp.blockdevRemoveMedium(vm.monitor, id);
-    } catch (e) {
-      for (const n of added.reverse()) await qmp.blockdevDel(vm.monitor, n).catch(() => undefined);
-      throw e;
-    }
-    try {
+      removed = true;
       if (path) await qmp.blockdevInsertMedium(vm.monitor, id, diskFormatNode(index));
+      await qmp.blockdevCloseTray(vm.monitor, id);
     } catch (e) {
-      // put the old medium back so the guest and the live XML still agree
-      if (before) await qmp.blockdevInsertMedium(vm.monitor, id, before).catch(() => undefined);
+      // back as it was, so the guest and the live XML still agree
+      if (removed && before) await qmp.blockdevInsertMedium(vm.monitor, id, before).catch(() => undefined);
       await qmp.blockdevCloseTray(vm.monitor, id).catch(() => undefined);
       for (const n of added.reverse()) await qmp.blockdevDel(vm.monitor, n).catch(() => undefined);
       throw e;
     }
-    await qmp.blockdevCloseTray(vm.monitor, id);
     // the old medium's nodes are free now
     for (const n of before ? nodesOf(before) : []) await qmp.blockdevDel(vm.monitor, n).catch(() => undefined);
     disk.alias = id;

@@ -31,6 +31,17 @@ async function openPage(browser: Browser, loginUrl: string): Promise<Page> {
   return page;
 }
 
+/** The storage page's "+ New volume" form: a raw volume of `mib` MiB, then its row. */
+async function newRawVolume(page: Page, name: string, mib: number): Promise<void> {
+  await page.click('button[name=add-volume]');
+  await page.fill('input[name=vol-name]', name);
+  await page.fill('input[name=vol-size]', String(mib));
+  await page.selectOption('select[name=vol-unit]', 'MiB');
+  await page.selectOption('select[name=vol-format]', 'raw');
+  await page.click('button[name=create-volume]');
+  await page.locator(`tr[data-vol="${name}"]`).waitFor();
+}
+
 let nsMade = false;
 after(async () => {
   if (!nsMade) return;
@@ -79,13 +90,7 @@ test('web UI: pools, volumes with upload, networks with leases, adding a disk, a
 
   const data = randomBytes(3 * 1024 * 1024 + 123);
   await t.test('create a raw volume, upload a file into it with progress; the bytes arrive exactly', async () => {
-    await page.click('button[name=add-volume]');
-    await page.fill('input[name=vol-name]', 'up.raw');
-    await page.fill('input[name=vol-size]', '8');
-    await page.selectOption('select[name=vol-unit]', 'MiB');
-    await page.selectOption('select[name=vol-format]', 'raw');
-    await page.click('button[name=create-volume]');
-    await page.locator('tr[data-vol="up.raw"]').waitFor();
+    await newRawVolume(page, 'up.raw', 8);
     const file = path.join(d.root, 'upload.bin');
     writeFileSync(file, data);
     await page.setInputFiles('input[name="upload-up.raw"]', file);
@@ -95,13 +100,7 @@ test('web UI: pools, volumes with upload, networks with leases, adding a disk, a
     await ok(['vol-download', '--pool', 'webpool', 'up.raw', back, '--length', String(data.length)]);
     assert.equal(sha(readFileSync(back)), sha(data));
     // an upload larger than the volume is refused with the daemon's message
-    await page.click('button[name=add-volume]');
-    await page.fill('input[name=vol-name]', 'tiny.raw');
-    await page.fill('input[name=vol-size]', '1');
-    await page.selectOption('select[name=vol-unit]', 'MiB');
-    await page.selectOption('select[name=vol-format]', 'raw');
-    await page.click('button[name=create-volume]');
-    await page.locator('tr[data-vol="tiny.raw"]').waitFor();
+    await newRawVolume(page, 'tiny.raw', 1);
     await page.setInputFiles('input[name="upload-tiny.raw"]', file);
     await page.waitForSelector('.msg.error:has-text("Upload to tiny.raw")');
   });

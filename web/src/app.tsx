@@ -10,11 +10,12 @@ import { StoragePage } from './storage-page.js';
 import { NetworkPage } from './network-page.js';
 import { HostdevPage } from './hostdev-page.js';
 
-/** Pages beside the VM list; each shows when the daemon offers its list method. */
-const PAGES = [
-  { id: 'storage', title: 'Storage', method: 'pool.list' },
-  { id: 'networks', title: 'Networks', method: 'network.list' },
-  { id: 'hostdevs', title: 'Host devices', method: 'nodedev.list' },
+interface PageProps { item?: string; notify: Notify; eventTick: number }
+/** Pages beside the VM list (#/ID[/ITEM]); each shows when the daemon offers its list method. */
+const PAGES: Array<{ id: string; title: string; method: string; render: (p: PageProps) => preact.JSX.Element }> = [
+  { id: 'storage', title: 'Storage', method: 'pool.list', render: (p) => <StoragePage pool={p.item} notify={p.notify} eventTick={p.eventTick} /> },
+  { id: 'networks', title: 'Networks', method: 'network.list', render: (p) => <NetworkPage network={p.item} notify={p.notify} eventTick={p.eventTick} /> },
+  { id: 'hostdevs', title: 'Host devices', method: 'nodedev.list', render: (p) => <HostdevPage notify={p.notify} eventTick={p.eventTick} /> },
 ];
 
 export interface Message { id: number; kind: 'error' | 'info'; text: string }
@@ -91,12 +92,8 @@ export function App() {
     page = <VmDetails key={parts[1]} name={parts[1]} tab={parts[2] ?? 'overview'} summary={domains?.find((d) => d.name === parts[1])} methods={methods} notify={notify} eventTick={eventTick} />;
   } else if (parts[0] === 'new') {
     page = <CreateVm methods={methods} notify={notify} />;
-  } else if (parts[0] === 'storage' && pages.some((p) => p.id === 'storage')) {
-    page = <StoragePage pool={parts[1]} notify={notify} eventTick={eventTick} />;
-  } else if (parts[0] === 'networks' && pages.some((p) => p.id === 'networks')) {
-    page = <NetworkPage network={parts[1]} notify={notify} eventTick={eventTick} />;
-  } else if (parts[0] === 'hostdevs' && pages.some((p) => p.id === 'hostdevs')) {
-    page = <HostdevPage notify={notify} eventTick={eventTick} />;
+  } else if (pages.some((p) => p.id === parts[0])) {
+    page = pages.find((p) => p.id === parts[0])!.render({ item: parts[1], notify, eventTick });
   } else {
     page = <VmList domains={domains} notify={notify} methods={methods} />;
   }

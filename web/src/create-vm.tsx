@@ -5,7 +5,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, errorText } from './api.js';
 import { go, type Notify } from './app.js';
 import { newVmXml, type NewVm } from './domain-xml.js';
-import { toBytes, volumeXml } from './resource-xml.js';
+import { NAME_RE, toBytes } from './format.js';
+import { volumeXml } from './resource-xml.js';
 
 interface Choice { value: string; label: string }
 
@@ -56,7 +57,7 @@ export function CreateVm(props: { methods: Set<string>; notify: Notify }) {
   const xml = newVmXml(newVol.on ? { ...v, disk: '', diskPool: newVol.pool, diskVolume: volName } : v);
   const problem =
     !v.name.trim() ? 'Give the virtual machine a name.'
-    : !/^[A-Za-z0-9_.+-]+$/.test(v.name) ? 'The name may use letters, digits and _ . + - only.'
+    : !NAME_RE.test(v.name) ? 'The name may use letters, digits and _ . + - only.'
     : v.boot === 'kernel' && !v.kernel.trim() ? 'Give the path of the kernel to boot.'
     : newVol.on && !(newVol.sizeGiB > 0) ? 'The new volume needs a size above 0.'
     : newVol.on && !newVol.pool ? 'Choose the pool for the new volume.'

@@ -21,20 +21,18 @@ export interface NewVm {
   graphics: boolean;
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
 
 export function newVmXml(v: NewVm): string {
   const os = v.boot === 'kernel'
     ? [`    <kernel>${esc(v.kernel)}</kernel>`, v.initrd && `    <initrd>${esc(v.initrd)}</initrd>`, v.cmdline && `    <cmdline>${esc(v.cmdline)}</cmdline>`]
     : [v.cdrom ? `    <boot dev='cdrom'/>` : '', `    <boot dev='hd'/>`];
+  const diskSource = v.diskPool && v.diskVolume ? `<source pool='${esc(v.diskPool)}' volume='${esc(v.diskVolume)}'/>`
+    : v.disk ? `<source file='${esc(v.disk)}'/>` : '';
   const devices = [
-    v.diskPool && v.diskVolume ? `    <disk type='volume' device='disk'>
+    diskSource && `    <disk type='${v.diskPool ? 'volume' : 'file'}' device='disk'>
       <driver name='qemu' type='${v.diskFormat}'/>
-      <source pool='${esc(v.diskPool)}' volume='${esc(v.diskVolume)}'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>` : v.disk && `    <disk type='file' device='disk'>
-      <driver name='qemu' type='${v.diskFormat}'/>
-      <source file='${esc(v.disk)}'/>
+      ${diskSource}
       <target dev='vda' bus='virtio'/>
     </disk>`,
     v.cdrom && `    <disk type='file' device='cdrom'>

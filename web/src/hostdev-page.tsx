@@ -1,10 +1,11 @@
 // Host devices: the host's PCI devices with their IOMMU groups (and whether a group could
 // go to a guest now), Ethernet devices with their full addresses (lspci -D | grep -i
 // ethernet), and the number of SR-IOV virtual functions of each physical function.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { NodedevSummary } from '../../src/protocol/methods-nodedev.js';
 import { call, errorText } from './api.js';
 import type { Notify } from './app.js';
+import { useLoaded } from './use-loaded.js';
 
 export function viabilityText(d: NodedevSummary): string {
   if (d.bridge) return 'bridge: cannot be assigned';
@@ -15,16 +16,12 @@ export function viabilityText(d: NodedevSummary): string {
 
 export function HostdevPage(props: { notify: Notify; eventTick: number }) {
   const { notify } = props;
-  const [devs, setDevs] = useState<NodedevSummary[] | undefined>();
   const [ethernet, setEthernet] = useState(false);
-  const [error, setError] = useState('');
-  const [tick, setTick] = useState(0);
   const [busy, setBusy] = useState(false);
   const [wanted, setWanted] = useState<Record<string, number>>({});
-  useEffect(() => {
-    call('nodedev.list', ethernet ? { cap: 'pci', class: 'ethernet' } : { cap: 'pci' })
-      .then((r) => { setDevs(r.devices); setError(''); }, (e) => setError(errorText(e)));
-  }, [ethernet, tick, props.eventTick]);
+  const { value: devs, error, reload } = useLoaded(
+    async () => (await call('nodedev.list', ethernet ? { cap: 'pci', class: 'ethernet' } : { cap: 'pci' })).devices,
+    [ethernet, props.eventTick], notify);
 
   const setVfs = async (d: NodedevSummary) => {
     const n = wanted[d.name] ?? d.numVfs ?? 0;
@@ -36,7 +33,7 @@ export function HostdevPage(props: { notify: Notify; eventTick: number }) {
       notify('error', `SR-IOV on ${d.address}: ${errorText(e)}`);
     } finally {
       setBusy(false);
-      setTick((x) => x + 1);
+      reload();
     }
   };
 
@@ -44,7 +41,7 @@ export function HostdevPage(props: { notify: Notify; eventTick: number }) {
     <section>
       <div class="page-head"><h1>Host devices</h1><span class="grow" />
         <label class="inline"><input type="checkbox" name="only-ethernet" checked={ethernet} onChange={(e) => setEthernet((e.target as HTMLInputElement).checked)} /> Ethernet devices only</label>
-        <button onClick={() => setTick((x) => x + 1)}>Refresh</button>
+        <button onClick={reload}>Refresh</button>
       </div>
       {error && <div class="form-error">{error}</div>}
       {devs === undefined ? <p class="muted">Loading…</p> : devs.length === 0 ? <div class="empty"><p>No {ethernet ? 'Ethernet ' : ''}PCI devices.</p></div> : (

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { NetLease, NetSummary } from '../../src/protocol/methods-network.js';
 import { call, errorText } from './api.js';
 import type { Notify } from './app.js';
+import { NAME_RE } from './format.js';
 import { byName, useLoaded } from './use-loaded.js';
 import { networkXml, suggestDhcpRange, type NewNetwork } from './resource-xml.js';
 
@@ -41,26 +42,24 @@ export function NetworkPage(props: { network?: string; notify: Notify; eventTick
           ))}</tbody>
         </table>
       )}
-      {selected && <Leases key={selected.name} net={selected} eventTick={props.eventTick + tick} />}
+      {selected && <Leases key={selected.name} net={selected} eventTick={props.eventTick + tick} notify={notify} />}
     </section>
   );
 }
 
-function Leases(props: { net: NetSummary; eventTick: number }) {
-  const [leases, setLeases] = useState<NetLease[] | undefined>();
-  const [error, setError] = useState('');
+function Leases(props: { net: NetSummary; eventTick: number; notify: Notify }) {
+  const { value: leases, error, reload } = useLoaded<NetLease[]>(
+    async () => (props.net.active ? (await call('network.getLeases', { network: props.net.name })).leases : []),
+    [props.net.name, props.net.active, props.eventTick], props.notify);
   useEffect(() => {
-    if (!props.net.active) return setLeases([]);
-    const load = () => call('network.getLeases', { network: props.net.name }).then((r) => { setLeases(r.leases); setError(''); }, (e) => setError(errorText(e)));
-    void load();
     // leases come from dnsmasq, which sends no events: look again every few seconds while shown
-    const timer = setInterval(load, 3000);
+    const timer = setInterval(reload, 3000);
     return () => clearInterval(timer);
-  }, [props.net.name, props.net.active, props.eventTick]);
+  }, []);
   return (
     <div class="card leases">
       <div class="page-head"><h2>DHCP leases of {props.net.name}</h2><span class="grow" />
-        <button class="small" onClick={() => call('network.getLeases', { network: props.net.name }).then((r) => setLeases(r.leases), (e) => setError(errorText(e)))}>Refresh</button>
+        <button class="small" onClick={reload}>Refresh</button>
       </div>
       {error && <div class="form-error">{error}</div>}
       {!props.net.active ? <p class="muted">The network is not active.</p> : leases && leases.length === 0 ? <p class="muted">No leases.</p> : leases && (
@@ -92,7 +91,7 @@ function AddNetwork(props: { notify: Notify; onDone: () => void }) {
   });
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (!/^[A-Za-z0-9_.+-]+$/.test(n.name)) return setError('The network name may use letters, digits and _ . + - only.');
+    if (!NAME_RE.test(n.name)) return setError('The network name may use letters, digits and _ . + - only.');
     setBusy(true);
     setError('');
     const xml = networkXml(dhcp ? n : { ...n, dhcpStart: '', dhcpEnd: '' });

@@ -1,7 +1,7 @@
 // The XML the UI's dialogs send: a pool, a volume, a network, and one device (disk, NIC,
 // PCI host device) for domain.attachDevice. Plain libvirt XML, as a person would write it.
 
-export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
+import { esc } from './domain-xml.js';
 
 export function dirPoolXml(name: string, path: string): string {
   return `<pool type='dir'>
@@ -53,7 +53,7 @@ export function suggestDhcpRange(address: string, prefix: number): { start: stri
   const parts = address.split('.').map(Number);
   if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255) || !(prefix >= 8 && prefix <= 30)) return undefined;
   const ip = ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  const mask = (0xffffffff << (32 - prefix)) >>> 0;
   const net = (ip & mask) >>> 0;
   const bcast = (net | (~mask >>> 0)) >>> 0;
   const text = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
@@ -99,16 +99,4 @@ export function nextDiskTarget(used: string[], bus: string): string {
     if (!used.includes(t)) return t;
   }
   return prefix + 'aa';
-}
-
-const UNITS: Record<string, number> = { MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 };
-export function toBytes(n: number, unit: string): number {
-  return Math.round(n * (UNITS[unit] ?? 1));
-}
-
-export function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) (n /= 1024), i++;
-  return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
 }

@@ -1,14 +1,13 @@
 // Storage, as virt-manager's "Storage" tab: pools (start, stop, autostart, add a dir pool)
 // and the volumes of the chosen pool (create, upload a file with progress, delete).
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { PoolSummary, VolSummary } from '../../src/protocol/methods-storage.js';
 import { VOLUME_STREAM_PATH } from '../../src/protocol/paths.js';
 import { call, errorText } from './api.js';
 import { go, type Notify } from './app.js';
 import { byName, useLoaded } from './use-loaded.js';
-import { bytes, dirPoolXml, toBytes, volumeXml } from './resource-xml.js';
-
-const NAME_RE = /^[A-Za-z0-9_.+-]+$/;
+import { bytes, NAME_RE, toBytes } from './format.js';
+import { dirPoolXml, volumeXml } from './resource-xml.js';
 
 export function StoragePage(props: { pool?: string; notify: Notify; eventTick: number }) {
   const { notify } = props;
@@ -94,27 +93,14 @@ function AddPool(props: { notify: Notify; onDone: (name?: string) => void }) {
 
 function Volumes(props: { pool: PoolSummary; notify: Notify; eventTick: number; onChanged: () => void }) {
   const { pool, notify } = props;
-  const [vols, setVols] = useState<VolSummary[] | undefined>();
-  const [error, setError] = useState('');
-  const [tick, setTick] = useState(0);
   const [adding, setAdding] = useState(false);
   const [upload, setUpload] = useState<{ vol: string; done: number; total: number } | undefined>();
-  useEffect(() => {
-    if (!pool.active) return setVols([]);
-    call('vol.list', { pool: pool.name }).then((r) => { setVols(r.volumes.sort((a, b) => a.name.localeCompare(b.name))); setError(''); }, (e) => setError(errorText(e)));
-  }, [pool.name, pool.active, tick, props.eventTick]);
-  const changed = () => { setTick((x) => x + 1); props.onChanged(); };
-
-  const del = async (v: VolSummary) => {
-    if (!confirm(`Delete volume ${v.name}? Its data is lost.`)) return;
-    try {
-      await call('vol.delete', { pool: pool.name, vol: v.name });
-      notify('info', `Deleted volume ${v.name}`);
-    } catch (e) {
-      notify('error', `Delete ${v.name}: ${errorText(e)}`);
-    }
-    changed();
-  };
+  const { value: vols, error, reload, act } = useLoaded(
+    async () => (pool.active ? byName((await call('vol.list', { pool: pool.name })).volumes) : []),
+    [pool.name, pool.active, props.eventTick], notify);
+  const changed = () => { reload(); props.onChanged(); };
+  const del = (v: VolSummary) => confirm(`Delete volume ${v.name}? Its data is lost.`) &&
+    act(`Deleted volume ${v.name}`, () => call('vol.delete', { pool: pool.name, vol: v.name })).then(props.onChanged);
   const startUpload = (v: VolSummary, file: File) => {
     setUpload({ vol: v.name, done: 0, total: file.size });
     // XHR, not fetch: only XHR reports upload progress

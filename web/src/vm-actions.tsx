@@ -4,11 +4,10 @@ import { useState } from 'preact/hooks';
 import type { DomainSummary } from '../../src/protocol/types.js';
 import { call, errorText } from './api.js';
 import type { Notify } from './app.js';
+import { isActive } from './format.js';
 import { DeleteVm } from './vm-delete.js';
 
 type Action = { label: string; title: string; when: (s: DomainSummary['state']) => boolean; run: (name: string) => Promise<unknown>; danger?: boolean };
-
-const active = (s: string) => s === 'running' || s === 'paused' || s === 'blocked' || s === 'pmsuspended' || s === 'shutdown';
 
 export const ACTIONS: Action[] = [
   { label: 'Start', title: 'Power on the virtual machine', when: (s) => s === 'shutoff' || s === 'crashed' || s === 'nostate', run: (d) => call('domain.start', { domain: d }) },
@@ -16,7 +15,7 @@ export const ACTIONS: Action[] = [
   { label: 'Pause', title: 'Pause the virtual CPUs', when: (s) => s === 'running' || s === 'blocked', run: (d) => call('domain.suspend', { domain: d }) },
   { label: 'Shut down', title: 'Ask the guest OS to power off (ACPI)', when: (s) => s === 'running' || s === 'blocked', run: (d) => call('domain.shutdown', { domain: d }) },
   { label: 'Reboot', title: 'Ask the guest OS to reboot', when: (s) => s === 'running' || s === 'blocked', run: (d) => call('domain.reboot', { domain: d }) },
-  { label: 'Force off', title: 'Pull the plug: stop the virtual machine now', when: active, run: (d) => call('domain.destroy', { domain: d }), danger: true },
+  { label: 'Force off', title: 'Pull the plug: stop the virtual machine now', when: isActive, run: (d) => call('domain.destroy', { domain: d }), danger: true },
 ];
 
 export function VmActions(props: { dom: DomainSummary; notify: Notify; onDeleted?: () => void; compact?: boolean }) {

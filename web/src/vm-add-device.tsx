@@ -26,10 +26,12 @@ export function AddDevice(props: { kind: AddKind; name: string; live: DomainView
     (async () => {
       const out: Choice[] = [];
       if (kind === 'disk') {
+        // a disk names its volume by path (type='file') or as POOL/VOLUME (type='volume')
         const used = new Set(live.disks.map((d) => d.source));
         for (const p of (await call('pool.list', {})).pools.filter((x) => x.active)) {
           for (const v of (await call('vol.list', { pool: p.name })).volumes) {
-            out.push({ value: `${p.name}/${v.name}`, label: `${p.name}/${v.name} (${v.format})${used.has(v.path) ? ' — already attached' : ''}`, disabled: used.has(v.path) });
+            const attached = used.has(v.path) || used.has(`${p.name}/${v.name}`);
+            out.push({ value: `${p.name}/${v.name}`, label: `${p.name}/${v.name} (${v.format})${attached ? ' — already attached' : ''}`, disabled: attached });
           }
         }
       } else if (kind === 'nic') {

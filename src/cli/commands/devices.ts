@@ -1,6 +1,6 @@
 // attach-device / detach-device / update-device FILE, and attach-disk / detach-disk that
 // build one <disk> from virsh's options; all go through domain.attachDevice & co.
-import { buildDiskXml, diskTargetXml } from '../../conf/device-xml.js';
+import { buildDiskXml, diskSource, diskTargetXml } from '../../conf/device-xml.js';
 import { parseDomain } from '../domain-xml.js';
 import { withContext } from '../errors.js';
 import { readXmlFile } from '../files.js';
@@ -49,11 +49,16 @@ function busOf(target: string): string {
   throw new CliError(`cannot guess the bus of target '${target}': use --targetbus`);
 }
 
+/** What a disk source names, as virsh guesses it: /dev/... a block device, POOL/VOLUME a volume, else a file. */
+function sourceTypeOf(source: string): 'file' | 'block' | 'volume' {
+  return source.startsWith('/dev/') ? 'block' : source.includes('/') && !source.startsWith('/') ? 'volume' : 'file';
+}
+
 /** virsh attach-disk's options as one <disk> element. */
 export function attachDiskXml(args: Args): string {
   const source = args.str('source')!;
   const target = args.str('target')!;
-  const sourceType = args.str('sourcetype') ?? (source.startsWith('/dev/') ? 'block' : source.includes('/') && !source.startsWith('/') ? 'volume' : 'file');
+  const sourceType = args.str('sourcetype') ?? sourceTypeOf(source);
   if (sourceType !== 'file' && sourceType !== 'block' && sourceType !== 'volume') throw new CliError(`Unknown source type: '${sourceType}'`);
   const mode = args.str('mode');
   if (mode && mode !== 'readonly' && mode !== 'shareable') throw new CliError(`No support for ${mode} in command 'attach-disk'`);
@@ -80,14 +85,13 @@ async function changeMediaXml(ctx: Ctx, args: Args): Promise<{ xml: string; done
   const disk = dom.devices.disks.find((d) => d.target.dev === path || d.source?.file === path || d.source?.dev === path);
   if (!disk) throw new CliError(`No disk found whose source path or target is ${path}`);
   if (disk.device !== 'cdrom' && disk.device !== 'floppy') throw new CliError(`The disk device '${path}' is not removable`);
-  const hasMedia = !!(disk.source?.file || disk.source?.dev || disk.source?.volume);
+  const hasMedia = diskSource(disk) !== undefined;
   if (insert && hasMedia) throw new CliError(`The disk device '${path}' already has media`);
   if (eject && !hasMedia) throw new CliError(`The disk device '${path}' doesn't have media`);
   const mode = eject ? 'eject' : insert || !hasMedia ? 'insert' : 'update';
-  const sourceType = source === undefined ? (disk.type === 'volume' ? 'file' : disk.type)
-    : source.startsWith('/dev/') ? 'block' : source.includes('/') && !source.startsWith('/') ? 'volume' : 'file';
   const xml = buildDiskXml({
-    sourceType, source: mode === 'eject' ? undefined : source, target: disk.target.dev, bus: disk.target.bus ?? busOf(disk.target.dev),
+    sourceType: source === undefined ? 'file' : sourceTypeOf(source),
+    source: mode === 'eject' ? undefined : source, target: disk.target.dev, bus: disk.target.bus ?? busOf(disk.target.dev),
     device: disk.device, driver: { name: 'qemu', type: 'raw' }, mode: disk.readonly || disk.device === 'cdrom' ? 'readonly' : undefined,
   });
   const done = mode === 'eject' ? 'Successfully ejected media.' : mode === 'insert' ? 'Successfully inserted media.' : 'Successfully updated media.';

@@ -140,7 +140,10 @@ test('web UI: pools, volumes with upload, networks with leases, adding a disk, a
     await page.click('button[name=add-hostdev]');
     await page.waitForSelector('form[name=add-hostdev] select[name=device-choice], form[name=add-hostdev] p:has-text("No PCI devices")');
     const options = await page.locator('form[name=add-hostdev] select[name=device-choice] option').allInnerTexts();
-    assert.ok(options.every((o) => /IOMMU group/.test(o)), `PCI choices show their IOMMU group: ${options.join(' | ')}`);
+    // one choice per PCI device that is not a bridge, each with its group and viability
+    const pci = JSON.parse(await ok(['nodedev-list', '--cap', 'pci', '--json'])) as Array<{ address: string; bridge?: boolean }>;
+    assert.equal(options.length, pci.filter((x) => !x.bridge).length, options.join(' | '));
+    for (const o of options) assert.match(o, /^\S+ .* · IOMMU group (\d+|—): (viable|not viable: .*|no IOMMU group)/, o);
     await shot(page, 'add-pci-device');
     await page.click('form[name=add-hostdev] button:has-text("Cancel")');
     await ok(['start', VM]);

@@ -13,6 +13,10 @@ import { performance } from 'node:perf_hooks';
 import { Client } from '../src/client/client.js';
 import { formatDomainXml, parseDomainXml } from '../src/conf/domain-xml.js';
 import { writeFileAtomic } from '../src/util/atomic-file.js';
+import { DurableDir } from '../src/util/durable-dir.js';
+import { applyDomainDefaults } from '../src/conf/domain-defaults.js';
+import { validateDomain } from '../src/conf/domain-validate.js';
+import { mkdirSync } from 'node:fs';
 import { REPO, TEST_CACHE } from '../test/e2e/daemon.js';
 import { ensureTestGuest, minimalDomainXml } from '../test/e2e/guest.js';
 import { until } from './stats.js';
@@ -58,12 +62,22 @@ async function main(): Promise<void> {
   console.log(`define path parts, in process, x ${N}:`);
   await timeEach('parseDomainXml', N, async (i) => parseDomainXml(xml(i)));
   const dom = parseDomainXml(xml(0));
+  await timeEach('applyDomainDefaults', N, async () => applyDomainDefaults(dom, { arch: 'x86_64', emulator: '/usr/bin/qemu-system-x86_64' }));
+  const full = applyDomainDefaults(dom, { arch: 'x86_64', emulator: '/usr/bin/qemu-system-x86_64' });
+  await timeEach('validateDomain', N, async () => validateDomain(full));
   await timeEach('formatDomainXml', N, async () => formatDomainXml(dom, { inactive: true }));
+  mkdirSync(path.join(tmp, 'durable'));
+  const dd = DurableDir.open(path.join(tmp, 'durable'), { idleMs: 60_000 });
+  await timeEach('DurableDir.write (journal)', N, (i) => dd.write(`d${i}.xml`, xml(i)));
+  await timeEach('DurableDir.checkpoint of those', 1, () => dd.checkpoint());
+  await timeEach('DurableDir.remove (journal)', N, (i) => dd.remove(`d${i}.xml`));
+  await dd.close();
   await timeEach('writeFileAtomic (2 fsyncs)', N, (i) => writeFileAtomic(path.join(tmp, `a${i}.xml`), xml(i)));
   await timeEach('writeFile (no fsync)', N, (i) => writeFile(path.join(tmp, `b${i}.xml`), xml(i)));
 
   const root = path.join(tmp, 'root'), profDir = path.join(tmp, 'prof');
   const socket = path.join(root, 'run/tsvirt/tsvirtd.sock');
+  // the TypeScript, not the bundle, so the profile names functions and files
   const d = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, '--import', 'tsx', path.join(REPO, 'src/daemon/tsvirtd.ts'), '--root', root, '--cache-dir', TEST_CACHE], { cwd: REPO, stdio: 'ignore' });
   const exited = new Promise((r) => d.once('exit', r));
   try {

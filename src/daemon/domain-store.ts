@@ -6,11 +6,31 @@ import * as path from 'node:path';
 import type { Domain } from '../conf/domain-types.js';
 import { formatDomainXml } from '../conf/domain-xml.js';
 import { formatDomainStatusXml, parseDomainStatusXml, type DomainStatus } from '../conf/domain-status-xml.js';
-import { removeFileDurable, writeFileAtomic } from '../util/atomic-file.js';
+import { DurableDir } from '../util/durable-dir.js';
 import type { InstancePaths } from './paths.js';
 
 export class DomainStore {
+  private configs: DurableDir | undefined;
+  private statuses: DurableDir | undefined;
+
   constructor(private readonly paths: InstancePaths) {}
+
+  /** Opens the folders (they must exist): replays what their journals still hold. */
+  open(): void {
+    this.configs = DurableDir.open(this.paths.qemuConfigDir);
+    this.statuses = DurableDir.open(this.paths.qemuRunDir);
+  }
+
+  /** Checkpoints and closes the folders' journals (a clean stop leaves them empty). */
+  async close(): Promise<void> {
+    await this.configs?.close();
+    await this.statuses?.close();
+  }
+
+  private dir(d: DurableDir | undefined): DurableDir {
+    if (!d) throw new Error('DomainStore used before open()');
+    return d;
+  }
 
   configFile(name: string): string {
     return path.join(this.paths.qemuConfigDir, `${name}.xml`);
@@ -33,12 +53,12 @@ export class DomainStore {
   }
 
   async saveConfig(def: Domain): Promise<void> {
-    await writeFileAtomic(this.configFile(def.name), formatDomainXml(def, { inactive: true }));
+    await this.dir(this.configs).write(`${def.name}.xml`, formatDomainXml(def, { inactive: true }));
   }
 
   async removeConfig(name: string): Promise<void> {
     await this.setAutostart(name, false);
-    await removeFileDurable(this.configFile(name));
+    await this.dir(this.configs).remove(`${name}.xml`);
   }
 
   /** Texts of every saved definition, by file name; parsing is the caller's. */
@@ -62,11 +82,11 @@ export class DomainStore {
   }
 
   async saveStatus(status: DomainStatus): Promise<void> {
-    await writeFileAtomic(this.statusFile(status.domain.name), formatDomainStatusXml(status));
+    await this.dir(this.statuses).write(`${status.domain.name}.xml`, formatDomainStatusXml(status));
   }
 
   async removeStatus(name: string): Promise<void> {
-    await fs.rm(this.statusFile(name), { force: true });
+    await this.dir(this.statuses).remove(`${name}.xml`);
   }
 
   async listStatuses(): Promise<Array<{ file: string; status?: DomainStatus; error?: string }>> {

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { formatNetworkXml, parseNetworkXml, type NetworkDef } from '../conf/network-xml.js';
-import { removeFileDurable, writeFileAtomic } from '../util/atomic-file.js';
+import { DurableDir } from '../util/durable-dir.js';
 import type { InstancePaths } from './paths.js';
 
 export interface StoredNetwork {
@@ -21,6 +21,8 @@ export class NetworkStore {
   readonly configDir: string;
   readonly autostartDir: string;
   readonly runDir: string;
+  private configs: DurableDir | undefined;
+  private states: DurableDir | undefined;
 
   constructor(paths: InstancePaths) {
     this.configDir = path.join(paths.configDir, 'networks');
@@ -32,7 +34,21 @@ export class NetworkStore {
   async init(): Promise<boolean> {
     const fresh = await fs.access(this.configDir).then(() => false, () => true);
     for (const d of [this.configDir, this.autostartDir, this.runDir]) await fs.mkdir(d, { recursive: true, mode: 0o755 });
+    // replays what the journals still hold, before anything reads the folders
+    this.configs = DurableDir.open(this.configDir);
+    this.states = DurableDir.open(this.runDir);
     return fresh;
+  }
+
+  /** Checkpoints and closes the folders' journals (a clean stop leaves them empty). */
+  async close(): Promise<void> {
+    await this.configs?.close();
+    await this.states?.close();
+  }
+
+  private durable(d: DurableDir | undefined): DurableDir {
+    if (!d) throw new Error('store used before init()');
+    return d;
   }
 
   private file(dir: string, name: string): string {
@@ -40,20 +56,20 @@ export class NetworkStore {
   }
 
   saveConfig(def: NetworkDef): Promise<void> {
-    return writeFileAtomic(this.file(this.configDir, def.name), formatNetworkXml(def), 0o600);
+    return this.durable(this.configs).write(`${def.name}.xml`, formatNetworkXml(def));
   }
 
   async removeConfig(name: string): Promise<void> {
     await this.setAutostart(name, false);
-    await removeFileDurable(this.file(this.configDir, name));
+    await this.durable(this.configs).remove(`${name}.xml`);
   }
 
   saveState(def: NetworkDef): Promise<void> {
-    return writeFileAtomic(this.file(this.runDir, def.name), formatNetworkXml(def), 0o600);
+    return this.durable(this.states).write(`${def.name}.xml`, formatNetworkXml(def));
   }
 
   removeState(name: string): Promise<void> {
-    return removeFileDurable(this.file(this.runDir, name));
+    return this.durable(this.states).remove(`${name}.xml`);
   }
 
   async setAutostart(name: string, on: boolean): Promise<void> {

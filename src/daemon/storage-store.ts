@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { formatPoolXml, parsePoolXml, type StoragePool } from '../conf/pool-xml.js';
-import { removeFileDurable, writeFileAtomic } from '../util/atomic-file.js';
+import { DurableDir } from '../util/durable-dir.js';
 import type { InstancePaths } from './paths.js';
 
 export interface StoredPool {
@@ -18,6 +18,8 @@ export class StorageStore {
   readonly configDir: string;
   readonly autostartDir: string;
   readonly runDir: string;
+  private configs: DurableDir | undefined;
+  private states: DurableDir | undefined;
 
   constructor(paths: InstancePaths) {
     this.configDir = path.join(paths.configDir, 'storage');
@@ -29,7 +31,21 @@ export class StorageStore {
   async init(): Promise<boolean> {
     const fresh = await fs.access(this.configDir).then(() => false, () => true);
     for (const d of [this.configDir, this.autostartDir, this.runDir]) await fs.mkdir(d, { recursive: true, mode: 0o755 });
+    // replays what the journals still hold, before anything reads the folders
+    this.configs = DurableDir.open(this.configDir);
+    this.states = DurableDir.open(this.runDir);
     return fresh;
+  }
+
+  /** Checkpoints and closes the folders' journals (a clean stop leaves them empty). */
+  async close(): Promise<void> {
+    await this.configs?.close();
+    await this.states?.close();
+  }
+
+  private durable(d: DurableDir | undefined): DurableDir {
+    if (!d) throw new Error('store used before init()');
+    return d;
   }
 
   private file(dir: string, name: string): string {
@@ -37,20 +53,20 @@ export class StorageStore {
   }
 
   async saveConfig(def: StoragePool): Promise<void> {
-    await writeFileAtomic(this.file(this.configDir, def.name), formatPoolXml(def, { inactive: true }), 0o600);
+    await this.durable(this.configs).write(`${def.name}.xml`, formatPoolXml(def, { inactive: true }));
   }
 
   async removeConfig(name: string): Promise<void> {
     await this.setAutostart(name, false);
-    await removeFileDurable(this.file(this.configDir, name));
+    await this.durable(this.configs).remove(`${name}.xml`);
   }
 
   async saveState(def: StoragePool): Promise<void> {
-    await writeFileAtomic(this.file(this.runDir, def.name), formatPoolXml(def, { inactive: true }), 0o600);
+    await this.durable(this.states).write(`${def.name}.xml`, formatPoolXml(def, { inactive: true }));
   }
 
   async removeState(name: string): Promise<void> {
-    await removeFileDurable(this.file(this.runDir, name));
+    await this.durable(this.states).remove(`${name}.xml`);
   }
 
   async setAutostart(name: string, on: boolean): Promise<void> {

@@ -56,16 +56,19 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
   const log = opts.log ?? makeLogger();
   await ensureDirs(paths);
   const store = new DomainStore(paths);
+  store.open();
   const driver = new QemuDriver({ cacheDir: paths.cacheDir, kvmProbe: opts.kvmProbe });
   const events = new EventBus();
   const service = new DomainService(store, driver, events, log);
   // Probe in the background while definitions load; the first define/start waits for it.
   void driver.caps().catch((e) => log.warn(`QEMU capability probe failed: ${e.message}`));
-  const storage = new StorageService(new StorageStore(paths), log, paths.imagesDir);
+  const storageStore = new StorageStore(paths);
+  const storage = new StorageService(storageStore, log, paths.imagesDir);
   await storage.init();
   storage.volumeUser = runningVolumeUser(service.registry, storage);
   driver.addResourceProvider(storageResourceProvider(storage));
-  const networks = new NetworkService(new NetworkStore(paths), log);
+  const networkStore = new NetworkStore(paths);
+  const networks = new NetworkService(networkStore, log);
   await networks.init();
   driver.addResourceProvider(networkResourceProvider(networks));
   const nodedevs = makeNodedevs(opts.hostRoot ?? new HostRoot('/'), service.registry, paths.nodedevConfigDir, log);
@@ -103,6 +106,7 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
       }
       await fs.rm(paths.socket, { force: true });
       await fs.rm(paths.roSocket, { force: true });
+      for (const s of [store, storageStore, networkStore]) await s.close();
     },
   };
 }

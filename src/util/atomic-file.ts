@@ -1,6 +1,6 @@
 // Atomic file writes: a reader sees the old file or the new one, never half of one,
 // even if the process dies mid-write (temporary file, fsync, rename, fsync of the folder).
-import { promises as fs, openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync } from 'node:fs';
+import { openSync, writeSync, fsync, fsyncSync, closeSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
 
 let counter = 0;
@@ -8,25 +8,37 @@ function tempName(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${counter++}.tmp`);
 }
 
+// The page-cache steps (open, write, close, rename) are synchronous: they take microseconds,
+// and each of them as an async call was a thread-pool round trip. Only the fsyncs, which wait
+// for the disk, leave the event loop.
 export async function writeFileAtomic(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
   const tmp = tempName(file);
-  const fh = await fs.open(tmp, 'wx', mode);
+  const fd = openSync(tmp, 'wx', mode);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    await fsyncAsync(fd);
   } catch (e) {
-    await fh.close();
-    await fs.rm(tmp, { force: true });
+    closeSync(fd);
+    rmSync(tmp, { force: true });
     throw e;
   }
-  await fh.close();
+  closeSync(fd);
   try {
-    await fs.rename(tmp, file);
+    renameSync(tmp, file);
   } catch (e) {
-    await fs.rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
     throw e;
   }
-  await syncDir(path.dirname(file));
+  const dfd = openSync(path.dirname(file), 'r');
+  try {
+    await fsyncAsync(dfd);
+  } finally {
+    closeSync(dfd);
+  }
+}
+
+function fsyncAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
 }
 
 export function writeFileAtomicSync(file: string, data: string | Buffer, mode = 0o600): void {
@@ -44,15 +56,4 @@ export function writeFileAtomicSync(file: string, data: string | Buffer, mode = 
   renameSync(tmp, file);
   const dfd = openSync(path.dirname(file), 'r');
   try { fsyncSync(dfd); } finally { closeSync(dfd); }
-}
-
-export async function syncDir(dir: string): Promise<void> {
-  const dh = await fs.open(dir, 'r');
-  try { await dh.sync(); } finally { await dh.close(); }
-}
-
-/** Removes a file and makes the removal durable; a missing file is not an error. */
-export async function removeFileDurable(file: string): Promise<void> {
-  await fs.rm(file, { force: true });
-  await syncDir(path.dirname(file));
 }

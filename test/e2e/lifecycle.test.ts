@@ -1,7 +1,7 @@
 // End to end: the real tsvirtd, the real CLI, real QEMU under TCG booting the test guest.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { writeFileSync, existsSync, readFileSync, readdirSync, truncateSync } from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { startTestDaemon, REPO, type TestDaemon } from './daemon.js';
@@ -174,9 +174,16 @@ test('tsvirtd killed while two VMs run: they keep running, a new tsvirtd re-atta
   await ok(['start', 'keep2', '--paused']);
   const pids = [qemuPidOf('keep1'), qemuPidOf('keep2')];
   await waitForText(serialLog('keep1'), GUEST_MARKER, 30_000);
+  // defined just before the kill: its change is still only in the folder's journal
+  await define('keep3');
   await d.kill();
   assert.ok(pids.every(alive), 'QEMUs survive the daemon');
+  // what a power cut can do to a file renamed but not fsynced: the journal must bring it back
+  const keep3 = path.join(d.root, 'etc/tsvirt/qemu/keep3.xml');
+  truncateSync(keep3, 0);
   await d.restart();
+  assert.match(readFileSync(keep3, 'utf8'), /<name>keep3<\/name>/);
+  assert.match(await ok(['list', '--all']), /keep3\s+shut off/);
   assert.equal(await state('keep1'), 'running (booted)');
   assert.equal(await state('keep2'), 'paused (user)');
   assert.match(await ok(['list']), /keep1\s+running/);

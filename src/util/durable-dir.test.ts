@@ -1,0 +1,128 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DurableDir, readJournal } from './durable-dir.js';
+
+function tmpDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'tsvirt-durable-'));
+}
+const journal = (dir: string) => path.join(dir, '.journal');
+
+test('writes and removes show at once, and the journal holds them until a checkpoint', async (t) => {
+  const dir = tmpDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const d = DurableDir.open(dir);
+  await d.write('a.xml', '<a/>');
+  await d.write('b.xml', '<b/>', 0o644);
+  await d.write('a.xml', '<a2/>');
+  await d.remove('b.xml');
+  await d.remove('never.xml');
+  assert.equal(readFileSync(path.join(dir, 'a.xml'), 'utf8'), '<a2/>');
+  assert.equal(existsSync(path.join(dir, 'b.xml')), false);
+  assert.equal(statSync(path.join(dir, 'a.xml')).mode & 0o777, 0o600);
+  assert.deepEqual(readJournal(journal(dir)).changes.map((c) => `${c.op} ${c.name}`), ['write a.xml', 'write b.xml', 'write a.xml', 'remove b.xml', 'remove never.xml']);
+  await d.checkpoint();
+  assert.deepEqual(readJournal(journal(dir)).changes, []);
+  assert.equal(readFileSync(path.join(dir, 'a.xml'), 'utf8'), '<a2/>');
+  // the temporary files are gone and only the journal is hidden in the folder
+  assert.deepEqual(readdirSync(dir).sort(), ['.journal', 'a.xml']);
+  await d.close();
+});
+
+test('opening replays the journal: files whose data was lost come back as the last returned call wrote them', async (t) => {
+  const dir = tmpDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const d = DurableDir.open(dir, { idleMs: 60_000 });
+  await d.write('keep.xml', 'v1');
+  await d.write('keep.xml', 'v2');
+  await d.write('gone.xml', 'x');
+  await d.remove('gone.xml');
+  await d.write('new.xml', 'n');
+  // what a power cut can do to files that were renamed but not fsynced
+  truncateSync(path.join(dir, 'keep.xml'), 0);
+  unlinkSync(path.join(dir, 'new.xml'));
+  writeFileSync(path.join(dir, 'gone.xml'), 'zombie');
+  writeFileSync(path.join(dir, '.new.xml.99999.0.tmp'), 'half');
+  // no close(): the process "died"; a new one opens the folder
+  const again = DurableDir.open(dir);
+  assert.equal(readFileSync(path.join(dir, 'keep.xml'), 'utf8'), 'v2');
+  assert.equal(readFileSync(path.join(dir, 'new.xml'), 'utf8'), 'n');
+  assert.equal(existsSync(path.join(dir, 'gone.xml')), false);
+  assert.deepEqual(readdirSync(dir).sort(), ['.journal', 'keep.xml', 'new.xml']);
+  // replayed and emptied: a second open changes nothing
+  assert.deepEqual(readJournal(journal(dir)).changes, []);
+  await again.close();
+});
+
+test('a torn last record is ignored; the records before it are replayed', async (t) => {
+  const dir = tmpDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const d = DurableDir.open(dir, { idleMs: 60_000 });
+  await d.write('one.xml', '1');
+  await d.write('two.xml', '2'.repeat(100));
+  const recs = readJournal(journal(dir)).changes;
+  assert.equal(recs.length, 2);
+  // flip a byte inside the second record's payload (a write the power cut tore)
+  const buf = readFileSync(journal(dir));
+  const at = buf.indexOf(Buffer.from('2'.repeat(100)));
+  const fd = openSync(journal(dir), 'r+');
+  writeSync(fd, Buffer.from('3'), 0, 1, at + 50);
+  closeSync(fd);
+  unlinkSync(path.join(dir, 'one.xml'));
+  unlinkSync(path.join(dir, 'two.xml'));
+  const again = DurableDir.open(dir);
+  assert.equal(readFileSync(path.join(dir, 'one.xml'), 'utf8'), '1');
+  assert.equal(existsSync(path.join(dir, 'two.xml')), false);
+  await again.close();
+});
+
+test('records of an older generation are never replayed, even with an unreadable header', async (t) => {
+  const dir = tmpDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const d = DurableDir.open(dir, { idleMs: 60_000 });
+  await d.write('old.xml', 'old');
+  await d.checkpoint();
+  await d.write('x.xml', 'x');
+  // the header is destroyed: the old records' generation is unknown
+  const fd = openSync(journal(dir), 'r+');
+  writeSync(fd, Buffer.alloc(16, 0xff), 0, 16, 0);
+  closeSync(fd);
+  unlinkSync(path.join(dir, 'old.xml'));
+  const again = DurableDir.open(dir, { idleMs: 60_000 });
+  assert.equal(existsSync(path.join(dir, 'old.xml')), false, 'a checkpointed record came back');
+  await again.write('y.xml', 'y');
+  assert.deepEqual(readJournal(journal(dir)).changes.map((c) => c.name), ['y.xml']);
+  await again.close();
+});
+
+test('a full journal checkpoints by itself; overlapping writes share fdatasyncs and all land', async (t) => {
+  const dir = tmpDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const d = DurableDir.open(dir, { capacity: 4096, idleMs: 60_000 });
+  const body = (i: number) => `<domain><name>d${i}</name>${'x'.repeat(200)}</domain>`;
+  await Promise.all(Array.from({ length: 120 }, (_, i) => d.write(`d${i}.xml`, body(i))));
+  for (let i = 0; i < 120; i++) assert.equal(readFileSync(path.join(dir, `d${i}.xml`), 'utf8'), body(i));
+  const left = readJournal(journal(dir)).changes;
+  assert.ok(left.length < 120 && left.length > 0, `journal holds ${left.length} of 120 changes: it never checkpointed`);
+  assert.equal(statSync(journal(dir)).size, 4096, 'the journal grew past its preallocated size');
+  assert.ok(d.stats.checkpoints >= 5, `${d.stats.checkpoints} checkpoints`);
+  assert.ok(d.stats.fdatasyncs < 60, `${d.stats.fdatasyncs} fdatasyncs for 120 overlapping writes`);
+  // the changes still in the journal replay to the same contents
+  for (const c of left) unlinkSync(path.join(dir, c.name));
+  const again = DurableDir.open(dir);
+  for (const c of left) assert.equal(readFileSync(path.join(dir, c.name), 'utf8'), c.op === 'write' ? c.data : '');
+  await again.close();
+});
+
+test('a name that is not a plain file name is refused and changes nothing', async (t) => {
+  const dir = tmpDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const d = DurableDir.open(dir);
+  await assert.rejects(() => d.write('../escape.xml', 'x'), /not a plain file name: '..\/escape.xml'/);
+  await assert.rejects(() => d.write('.journal', 'x'), /not a plain file name/);
+  assert.deepEqual(readJournal(journal(dir)).changes, []);
+  assert.equal(existsSync(path.join(path.dirname(dir), 'escape.xml')), false);
+  await d.close();
+});

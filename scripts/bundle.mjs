@@ -11,7 +11,7 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const common = {
   bundle: true, platform: 'node', format: 'esm', target: 'node20', minify: true, legalComments: 'none',
   logLevel: 'warning', absWorkingDir: repo,
-  // ESM output with CommonJS packages inside (xmldom, ws) needs a require()
+  // ESM output with CommonJS packages inside (ws) needs a require()
   banner: { js: "import { createRequire as __tsvirtRequire } from 'node:module'; const require = __tsvirtRequire(import.meta.url);" },
   external: ['bufferutil', 'utf-8-validate'],
 };

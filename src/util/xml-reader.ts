@@ -1,42 +1,14 @@
-// Strict XML reader over @xmldom/xmldom. Every attribute and child element a
+// Strict XML reader over xml-parse.ts. Every attribute and child element a
 // parser reads is marked consumed; done() rejects whatever is left, so nothing
 // in a document is ever silently dropped.
-import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import { XmlError } from './errors.js';
+import { CDATA_NODE, ELEMENT_NODE, TEXT_NODE, parseXml, serializeXml, type XmlNode } from './xml-parse.js';
 
-const ELEMENT_NODE = 1;
-const TEXT_NODE = 3;
-const CDATA_NODE = 4;
-
-type DomNode = {
-  nodeType: number;
-  nodeName: string;
-  nodeValue: string | null;
-  lineNumber?: number;
-  childNodes: ArrayLike<DomNode>;
-  attributes?: ArrayLike<{ name: string; value: string }>;
-};
+type DomNode = XmlNode;
 
 /** Parses a document and returns its root; throws XmlError (with line) when malformed or not `rootName`. */
 export function parseXmlDocument(text: string, rootName?: string): XmlElement {
-  let first: XmlError | undefined;
-  let doc;
-  try {
-    const parser = new DOMParser({
-      onError: (level: string, msg: string, ctx?: { locator?: { lineNumber?: number } }) => {
-        if (level === 'warning') return;
-        const line = ctx?.locator?.lineNumber;
-        first ??= new XmlError(`malformed XML: ${msg}`, line && line > 0 ? line : undefined);
-        throw first;
-      },
-    });
-    doc = parser.parseFromString(text, 'text/xml');
-  } catch (e) {
-    if (first) throw first;
-    throw new XmlError(`malformed XML: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  const root = doc.documentElement as unknown as DomNode | null;
-  if (!root) throw new XmlError('malformed XML: missing root element');
+  const root = parseXml(text);
   const el = new XmlElement(root);
   if (rootName !== undefined && el.name !== rootName) {
     throw new XmlError(`expected root element <${rootName}>, found <${el.name}>`, el.line);
@@ -199,12 +171,11 @@ export class XmlElement {
   /** The inner XML (children serialised verbatim, namespaces kept), trimmed and dedented. */
   innerXml(): string {
     this.textUsed = true;
-    const ser = new XMLSerializer();
     const kids = this.node.childNodes;
     let s = '';
     for (let i = 0; i < kids.length; i++) {
       if (kids[i].nodeType === ELEMENT_NODE) this.usedChildren.add(kids[i]);
-      s += ser.serializeToString(kids[i] as never);
+      s += serializeXml(kids[i]);
     }
     return dedent(s.trim());
   }

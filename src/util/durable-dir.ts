@@ -18,6 +18,7 @@ const FILE_MAGIC = 0x4a535354; // "TSSJ"
 const REC_MAGIC = 0x52535354; // "TSSR"
 const HEADER = 16;
 const REC_HEADER = 16;
+const ZEROS = Buffer.alloc(16 * 1024);
 
 type Change = { op: 'write'; name: string; data: string; mode: number } | { op: 'remove'; name: string };
 
@@ -69,10 +70,9 @@ export class DurableDir {
     }
     this.fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600);
     const size = fstatSync(this.fd).size;
-    if (size < this.capacity) {
-      // preallocate with zeros: later fdatasyncs then change no file size
-      writeSync(this.fd, Buffer.alloc(this.capacity - size), 0, this.capacity - size, size);
-    }
+    // preallocate with zeros: later fdatasyncs then change no file size (in small pieces: a
+    // 1 MiB buffer per folder stayed in the daemon's resident memory)
+    for (let at = size; at < this.capacity; at += ZEROS.length) writeSync(this.fd, ZEROS, 0, Math.min(ZEROS.length, this.capacity - at), at);
     // a journal without a readable header may still hold old records: start at a random generation
     this.gen = pending.valid ? (pending.gen + 1) >>> 0 : randomInt(1, 2 ** 32 - 1);
     this.writeHeader();

@@ -5,6 +5,7 @@ TSVIRT_DEBIAN_PACKAGES=(
   qemu-utils        # qemu-img
   lvm2              # logical storage pools (pvcreate, vgcreate, lvcreate)
   busybox-static    # the test guest's userland
+  e2fsprogs         # mkfs.ext4: the disk of the power-cut test VM (durable state folders)
   cpio              # packs the test guest's initramfs
   libvirt-clients   # virt-xml-validate: libvirt's own schema check of the XML tsvirt writes
   libxml2-utils     # xmllint, which virt-xml-validate runs (not a dependency of libvirt-clients)

@@ -17,6 +17,8 @@ export interface NodeGuestRun {
   /** the line prefix the check prints before its JSON result */
   mark: string;
   timeoutMs?: number;
+  /** SIGKILL QEMU the moment the mark line arrives: the guest loses its page cache as in a power cut */
+  cut?: boolean;
 }
 
 export async function runNodeGuest<T>(o: NodeGuestRun, t: { after(fn: () => void): void }): Promise<T> {
@@ -31,17 +33,25 @@ export async function runNodeGuest<T>(o: NodeGuestRun, t: { after(fn: () => void
   const timeoutMs = o.timeoutMs ?? 90_000;
   let log = '';
   return new Promise<T>((resolve, reject) => {
+    let result: T | undefined;
     const timer = setTimeout(() => { qemu.kill('SIGKILL'); reject(new Error(`no result within ${timeoutMs / 1000} s; console:\n${log}`)); }, timeoutMs);
     qemu.stdout.on('data', (b: Buffer) => {
       log += b.toString('latin1');
       const i = log.indexOf(o.mark);
       const end = i >= 0 ? log.indexOf('\n', i) : -1;
-      if (end > 0) {
+      if (end > 0 && result === undefined) {
         clearTimeout(timer);
-        resolve(JSON.parse(log.slice(i + o.mark.length, end).trim()) as T);
+        result = JSON.parse(log.slice(i + o.mark.length, end).trim()) as T;
+        // a cut resolves once QEMU is gone, so the next boot can take the disk
+        if (o.cut) qemu.kill('SIGKILL');
+        else resolve(result);
       }
     });
     qemu.stderr.on('data', (b: Buffer) => { log += b.toString('latin1'); });
-    qemu.on('exit', (code) => { clearTimeout(timer); reject(new Error(`QEMU exited (${code}) before the result; console:\n${log}`)); });
+    qemu.on('exit', (code) => {
+      clearTimeout(timer);
+      if (result !== undefined) resolve(result);
+      else reject(new Error(`QEMU exited (${code}) before the result; console:\n${log}`));
+    });
   });
 }

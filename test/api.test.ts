@@ -9,6 +9,7 @@ import { startDaemon, type Daemon } from '../src/daemon/tsvirtd.js';
 import { rootPaths } from '../src/daemon/paths.js';
 import { Client } from '../src/client/client.js';
 import { methods } from '../src/protocol/methods.js';
+import { readJournal } from '../src/util/durable-dir.js';
 import type { TsvirtEvent } from '../src/protocol/types.js';
 
 let daemon: Daemon;
@@ -108,6 +109,17 @@ test('the OpenAPI document lists every method', async () => {
   assert.equal(doc.openapi, '3.1.0');
   for (const name of Object.keys(methods)) assert.ok(doc.paths[`/v1/${name}`], `OpenAPI has ${name}`);
   assert.deepEqual(doc.paths['/v1/domain.start'].post.requestBody.content['application/json'].schema.required, ['domain']);
+});
+
+test('a second daemon on the same root is refused and changes nothing', async () => {
+  await rw.call('domain.define', { xml: xml('api6') });
+  const paths = rootPaths(root);
+  paths.cacheDir = path.resolve('.cache/test-caps');
+  await assert.rejects(startDaemon(paths, { kvmProbe: false, log: quiet }), /another tsvirtd is already running on .*tsvirtd\.sock/);
+  // the first one still serves, and its journal still holds its last change (no replay ran)
+  assert.ok(readJournal(path.join(root, 'etc/tsvirt/qemu/.journal')).changes.some((c) => c.name === 'api6.xml'));
+  assert.equal((await rw.call('domain.lookup', { domain: 'api6' })).name, 'api6');
+  await rw.call('domain.undefine', { domain: 'api6' });
 });
 
 test('a restarted daemon loads the definitions and autostart flags from disk', async () => {

@@ -1,6 +1,6 @@
 // Turns one API call (method name + JSON params) into one handler call, after
 // checking the method exists, the params match its schema, and the socket may call it.
-import { z } from 'zod';
+import type * as z from '../protocol/schema.js';
 import { methods, isMethodName, type MethodName, type ResultOf } from '../protocol/methods.js';
 import { TsvirtError } from '../util/errors.js';
 

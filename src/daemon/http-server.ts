@@ -2,6 +2,7 @@
 // one dispatch() call, and writes the result or the error. Events and consoles are
 // WebSockets on the same socket.
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { promises as fs } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -102,6 +103,18 @@ export function apiUpgradeHandler(deps: ServerDeps, readonly: boolean, wss: WebS
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
     }
   };
+}
+
+/** True when something accepts connections on the unix socket (a tsvirtd already serving it). */
+export function socketAnswers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createConnection({ path: socketPath });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
 }
 
 export async function listenUnix(socketPath: string, readonly: boolean, deps: ServerDeps): Promise<http.Server> {

@@ -4,11 +4,11 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type * as http from 'node:http';
 import { QemuDriver } from '../qemu/driver.js';
-import { toTsvirtError } from '../util/errors.js';
+import { TsvirtError, toTsvirtError } from '../util/errors.js';
 import { DomainService, type Logger } from './domain-service.js';
 import { DomainStore } from './domain-store.js';
 import { EventBus } from './event-bus.js';
-import { listenUnix } from './http-server.js';
+import { listenUnix, socketAnswers } from './http-server.js';
 import { consoleOpener } from './console.js';
 import { makeHandlers } from './handlers.js';
 import { makeWebHandlers } from './handlers-web.js';
@@ -54,6 +54,10 @@ function makeLogger(): Logger {
 
 export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boolean; log?: Logger; hostRoot?: HostRoot; listenHttp?: string } = {}): Promise<Daemon> {
   const log = opts.log ?? makeLogger();
+  // a second daemon would take over the socket and replay the journals under the first one
+  if (await socketAnswers(paths.socket)) {
+    throw new TsvirtError('operation-failed', `another tsvirtd is already running on ${paths.socket}`);
+  }
   await ensureDirs(paths);
   const store = new DomainStore(paths);
   store.open();

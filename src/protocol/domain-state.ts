@@ -1,5 +1,5 @@
-// Domain states and their libvirt numbers and virsh texts, free of zod so that light
-// clients (the CLI) load them without the schemas.
+// Domain states and their libvirt numbers and virsh texts, apart from the API schemas so
+// that light clients (the CLI) load them without the schemas.
 export const DOMAIN_STATES = ['nostate', 'running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended'] as const;
 export type DomainState = (typeof DOMAIN_STATES)[number];
 

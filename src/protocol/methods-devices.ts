@@ -1,6 +1,6 @@
 // Device attach/detach/update on a domain (virsh attach-device, detach-device,
 // update-device, attach-disk, detach-disk): one device's XML and virsh's flags.
-import { z } from 'zod';
+import * as z from './schema.js';
 import type { MethodDef } from './methods.js';
 import { DomainRefSchema } from './types.js';
 

@@ -1,6 +1,6 @@
 // Virtual network API methods (virsh net-*), and the domain-side interface calls that
 // need the network driver (domifaddr, domif-getlink/-setlink).
-import { z } from 'zod';
+import * as z from './schema.js';
 import type { MethodDef } from './methods.js';
 import { DomainRefSchema } from './types.js';
 

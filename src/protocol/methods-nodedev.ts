@@ -1,6 +1,6 @@
 // Node device API methods (virsh nodedev-*): PCI devices and network interfaces of the
 // host, SR-IOV virtual functions, and binding devices to vfio-pci for guests.
-import { z } from 'zod';
+import * as z from './schema.js';
 import type { MethodDef } from './methods.js';
 
 // local twin of methods.ts's method(): importing the value would make an import cycle

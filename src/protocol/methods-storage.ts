@@ -1,6 +1,6 @@
 // Storage pool and volume API methods (virsh pool-* / vol-*). Volume upload and
 // download do not fit JSON: they are byte streams on VOLUME_STREAM_PATH (see below).
-import { z } from 'zod';
+import * as z from './schema.js';
 import type { MethodDef } from './methods.js';
 
 // local twin of methods.ts's method(): importing the value would make an import cycle

@@ -1,6 +1,6 @@
 // API methods the web UI needs beside the domain ones: its login token, key presses
 // (Ctrl+Alt+Del from a console) and CPU time of every domain for the VM list.
-import { z } from 'zod';
+import * as z from './schema.js';
 import type { MethodDef } from './methods.js';
 import { DomainRefSchema } from './types.js';
 

@@ -1,7 +1,7 @@
 // The API, defined once. Every transport (HTTP on the unix socket, later libvirt's
 // RPC) turns its input into one call of a method listed here; the daemon's
 // dispatcher validates params with these schemas, the client's types come from them.
-import { z } from 'zod';
+import * as z from './schema.js';
 import { DomainInfoSchema, DomainRefSchema, DomainStateSchema, DomainSummarySchema } from './types.js';
 import { storageMethods } from './methods-storage.js';
 import { deviceMethods } from './methods-devices.js';

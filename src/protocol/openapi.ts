@@ -1,11 +1,10 @@
 // OpenAPI 3.1 document generated from the method table: one POST path per method.
-import { z } from 'zod';
+import * as z from './schema.js';
 import { methods, API_PREFIX, EVENTS_PATH, CONSOLE_PATH } from './methods.js';
 import { ErrorBodySchema, EventSchema } from './types.js';
 
 function schema(s: z.ZodType): Record<string, unknown> {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  return rest;
+  return z.toJSONSchema(s);
 }
 
 export function buildOpenApi(version: string): Record<string, unknown> {

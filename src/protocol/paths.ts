@@ -1,5 +1,5 @@
-// HTTP paths of the API on the daemon's socket. Kept free of zod so light clients
-// (the CLI) can load them without the schemas.
+// HTTP paths of the API on the daemon's socket, apart from the API schemas so light
+// clients (the CLI) can load them without the schemas.
 export const API_PREFIX = '/v1/';
 export const EVENTS_PATH = '/v1/events';
 /** WebSocket: ?domain=NAME&dev=serial0 attaches to a character device (virsh console). */

@@ -1,6 +1,6 @@
-// Shapes shared by methods and events. The zod schema is the single definition:
+// Shapes shared by methods and events. The schema (schema.ts) is the single definition:
 // TypeScript types, request validation and the OpenAPI document all come from it.
-import { z } from 'zod';
+import * as z from './schema.js';
 import { DOMAIN_STATES, DOMAIN_STATE_NUMBER, DOMAIN_STATE_TEXT, type DomainState } from './domain-state.js';
 
 export const DomainStateSchema = z.enum(DOMAIN_STATES);

@@ -116,6 +116,11 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
 }
 
 async function main(): Promise<void> {
+  // set by bin/tsvirtd for this process only (glibc read it at start): children get the default
+  if (process.env.TSVIRTD_OWN_ARENA) {
+    delete process.env.MALLOC_ARENA_MAX;
+    delete process.env.TSVIRTD_OWN_ARENA;
+  }
   let args;
   try {
     args = parseArgs({

@@ -1,6 +1,6 @@
 // Atomic file writes: a reader sees the old file or the new one, never half of one,
 // even if the process dies mid-write (temporary file, fsync, rename, fsync of the folder).
-import { openSync, writeSync, fsync, fsyncSync, closeSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { promises as fsp, openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
 
 let counter = 0;
@@ -8,37 +8,33 @@ function tempName(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${counter++}.tmp`);
 }
 
-// The page-cache steps (open, write, close, rename) are synchronous: they take microseconds,
-// and each of them as an async call was a thread-pool round trip. Only the fsyncs, which wait
-// for the disk, leave the event loop.
+// Every step runs in the thread pool: even a create can wait for the file system's journal
+// commit, and the event loop must not (used for rare files: capability cache, SR-IOV settings;
+// state folders use durable-dir.ts).
 export async function writeFileAtomic(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
   const tmp = tempName(file);
-  const fd = openSync(tmp, 'wx', mode);
+  const fh = await fsp.open(tmp, 'wx', mode);
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    await fsyncAsync(fd);
+    await fh.writeFile(data);
+    await fh.sync();
   } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
+    await fh.close();
+    await fsp.rm(tmp, { force: true });
     throw e;
   }
-  closeSync(fd);
+  await fh.close();
   try {
-    renameSync(tmp, file);
+    await fsp.rename(tmp, file);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    await fsp.rm(tmp, { force: true });
     throw e;
   }
-  const dfd = openSync(path.dirname(file), 'r');
+  const dh = await fsp.open(path.dirname(file), 'r');
   try {
-    await fsyncAsync(dfd);
+    await dh.sync();
   } finally {
-    closeSync(dfd);
+    await dh.close();
   }
-}
-
-function fsyncAsync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
 }
 
 export function writeFileAtomicSync(file: string, data: string | Buffer, mode = 0o600): void {

@@ -132,11 +132,15 @@ export class DurableDir {
     await this.checkpoint();
     closeSync(this.fd);
     this.fd = -1;
+  }
+
+  /** The folder keeps no empty temporary file once it is idle. */
+  private async dropSpare(): Promise<void> {
     const spare = await this.spare;
     this.spare = undefined;
     if (spare) {
       closeSync(spare.fd);
-      removeIfThere(spare.file);
+      await fsp.rm(spare.file, { force: true });
     }
   }
 
@@ -213,6 +217,7 @@ export class DurableDir {
     clearTimeout(this.idleTimer);
     while (this.inflight > 0) await new Promise<void>((r) => (this.drained = r));
     this.drained = undefined;
+    await this.dropSpare();
     for (const name of this.dirty) {
       let fd: number;
       try {

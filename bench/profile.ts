@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   await timeEach('validateDomain', N, async () => validateDomain(full));
   await timeEach('formatDomainXml', N, async () => formatDomainXml(dom, { inactive: true }));
   mkdirSync(path.join(tmp, 'durable'));
-  const dd = DurableDir.open(path.join(tmp, 'durable'), { idleMs: 60_000 });
+  const dd = new DurableDir(path.join(tmp, 'durable'), { idleMs: 60_000 }).open();
   await timeEach('DurableDir.write (journal)', N, (i) => dd.write(`d${i}.xml`, xml(i)));
   await timeEach('DurableDir.checkpoint of those', 1, () => dd.checkpoint());
   await timeEach('DurableDir.remove (journal)', N, (i) => dd.remove(`d${i}.xml`));

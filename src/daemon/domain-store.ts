@@ -10,26 +10,29 @@ import { DurableDir } from '../util/durable-dir.js';
 import type { InstancePaths } from './paths.js';
 
 export class DomainStore {
-  private configs: DurableDir | undefined;
-  private statuses: DurableDir | undefined;
+  private readonly configs: DurableDir;
+  private readonly statuses: DurableDir;
 
-  constructor(private readonly paths: InstancePaths) {}
+  constructor(private readonly paths: InstancePaths) {
+    this.configs = new DurableDir(paths.qemuConfigDir);
+    this.statuses = new DurableDir(paths.qemuRunDir);
+  }
 
   /** Opens the folders (they must exist): replays what their journals still hold. */
   open(): void {
-    this.configs = DurableDir.open(this.paths.qemuConfigDir);
-    this.statuses = DurableDir.open(this.paths.qemuRunDir);
+    this.configs.open();
+    this.statuses.open();
+  }
+
+  /** Journal changes that could not be applied when the folders opened (for the log). */
+  replaySkipped(): string[] {
+    return [...this.configs.skipped, ...this.statuses.skipped].map((m) => `state journal: skipped ${m}`);
   }
 
   /** Checkpoints and closes the folders' journals (a clean stop leaves them empty). */
   async close(): Promise<void> {
-    await this.configs?.close();
-    await this.statuses?.close();
-  }
-
-  private dir(d: DurableDir | undefined): DurableDir {
-    if (!d) throw new Error('DomainStore used before open()');
-    return d;
+    await this.configs.close();
+    await this.statuses.close();
   }
 
   configFile(name: string): string {
@@ -53,12 +56,12 @@ export class DomainStore {
   }
 
   async saveConfig(def: Domain): Promise<void> {
-    await this.dir(this.configs).write(`${def.name}.xml`, formatDomainXml(def, { inactive: true }));
+    await this.configs.write(`${def.name}.xml`, formatDomainXml(def, { inactive: true }));
   }
 
   async removeConfig(name: string): Promise<void> {
     await this.setAutostart(name, false);
-    await this.dir(this.configs).remove(`${name}.xml`);
+    await this.configs.remove(`${name}.xml`);
   }
 
   /** Texts of every saved definition, by file name; parsing is the caller's. */
@@ -84,11 +87,11 @@ export class DomainStore {
   }
 
   async saveStatus(status: DomainStatus): Promise<void> {
-    await this.dir(this.statuses).write(`${status.domain.name}.xml`, formatDomainStatusXml(status));
+    await this.statuses.write(`${status.domain.name}.xml`, formatDomainStatusXml(status));
   }
 
   async removeStatus(name: string): Promise<void> {
-    await this.dir(this.statuses).remove(`${name}.xml`);
+    await this.statuses.remove(`${name}.xml`);
   }
 
   async listStatuses(): Promise<Array<{ file: string; status?: DomainStatus; error?: string }>> {

@@ -18,13 +18,15 @@ export class StorageStore {
   readonly configDir: string;
   readonly autostartDir: string;
   readonly runDir: string;
-  private configs: DurableDir | undefined;
-  private states: DurableDir | undefined;
+  private readonly configs: DurableDir;
+  private readonly states: DurableDir;
 
   constructor(paths: InstancePaths) {
     this.configDir = path.join(paths.configDir, 'storage');
     this.autostartDir = path.join(this.configDir, 'autostart');
     this.runDir = path.join(paths.runDir, 'storage');
+    this.configs = new DurableDir(this.configDir);
+    this.states = new DurableDir(this.runDir);
   }
 
   /** Creates the folders; true when the config folder is new (first start: make the default pool). */
@@ -32,20 +34,20 @@ export class StorageStore {
     const fresh = await fs.access(this.configDir).then(() => false, () => true);
     for (const d of [this.configDir, this.autostartDir, this.runDir]) await fs.mkdir(d, { recursive: true, mode: 0o755 });
     // replays what the journals still hold, before anything reads the folders
-    this.configs = DurableDir.open(this.configDir);
-    this.states = DurableDir.open(this.runDir);
+    this.configs.open();
+    this.states.open();
     return fresh;
+  }
+
+  /** Journal changes that could not be applied when the folders opened (for the log). */
+  replaySkipped(): string[] {
+    return [...this.configs.skipped, ...this.states.skipped].map((m) => `state journal: skipped ${m}`);
   }
 
   /** Checkpoints and closes the folders' journals (a clean stop leaves them empty). */
   async close(): Promise<void> {
-    await this.configs?.close();
-    await this.states?.close();
-  }
-
-  private durable(d: DurableDir | undefined): DurableDir {
-    if (!d) throw new Error('store used before init()');
-    return d;
+    await this.configs.close();
+    await this.states.close();
   }
 
   private file(dir: string, name: string): string {
@@ -53,20 +55,20 @@ export class StorageStore {
   }
 
   async saveConfig(def: StoragePool): Promise<void> {
-    await this.durable(this.configs).write(`${def.name}.xml`, formatPoolXml(def, { inactive: true }));
+    await this.configs.write(`${def.name}.xml`, formatPoolXml(def, { inactive: true }));
   }
 
   async removeConfig(name: string): Promise<void> {
     await this.setAutostart(name, false);
-    await this.durable(this.configs).remove(`${name}.xml`);
+    await this.configs.remove(`${name}.xml`);
   }
 
   async saveState(def: StoragePool): Promise<void> {
-    await this.durable(this.states).write(`${def.name}.xml`, formatPoolXml(def, { inactive: true }));
+    await this.states.write(`${def.name}.xml`, formatPoolXml(def, { inactive: true }));
   }
 
   async removeState(name: string): Promise<void> {
-    await this.durable(this.states).remove(`${name}.xml`);
+    await this.states.remove(`${name}.xml`);
   }
 
   async setAutostart(name: string, on: boolean): Promise<void> {

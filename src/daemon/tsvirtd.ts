@@ -77,6 +77,7 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
   driver.addResourceProvider(networkResourceProvider(networks));
   const nodedevs = makeNodedevs(opts.hostRoot ?? new HostRoot('/'), service.registry, paths.nodedevConfigDir, log);
   driver.addResourceProvider(nodedevs.provider);
+  for (const m of [store, storageStore, networkStore].flatMap((s) => s.replaySkipped())) log.warn(m);
   await loadDefinitions(service, store, log);
   await reattachRunning(service, store, driver, log);
   await nodedevs.service.init();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DurableDir, readJournal } from './durable-dir.js';
@@ -13,7 +13,7 @@ const journal = (dir: string) => path.join(dir, '.journal');
 test('writes and removes show at once, and the journal holds them until a checkpoint', async (t) => {
   const dir = tmpDir();
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const d = DurableDir.open(dir);
+  const d = new DurableDir(dir).open();
   await d.write('a.xml', '<a/>');
   await d.write('b.xml', '<b/>', 0o644);
   await d.write('a.xml', '<a2/>');
@@ -39,7 +39,7 @@ test('writes and removes show at once, and the journal holds them until a checkp
 test('opening replays the journal: files whose data was lost come back as the last returned call wrote them', async (t) => {
   const dir = tmpDir();
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const d = DurableDir.open(dir, { idleMs: 60_000 });
+  const d = new DurableDir(dir, { idleMs: 60_000 }).open();
   await d.write('keep.xml', 'v1');
   await d.write('keep.xml', 'v2');
   await d.write('gone.xml', 'x');
@@ -51,7 +51,7 @@ test('opening replays the journal: files whose data was lost come back as the la
   writeFileSync(path.join(dir, 'gone.xml'), 'zombie');
   writeFileSync(path.join(dir, '.new.xml.99999.0.tmp'), 'half');
   // no close(): the process "died"; a new one opens the folder
-  const again = DurableDir.open(dir);
+  const again = new DurableDir(dir).open();
   assert.equal(readFileSync(path.join(dir, 'keep.xml'), 'utf8'), 'v2');
   assert.equal(readFileSync(path.join(dir, 'new.xml'), 'utf8'), 'n');
   assert.equal(existsSync(path.join(dir, 'gone.xml')), false);
@@ -64,7 +64,7 @@ test('opening replays the journal: files whose data was lost come back as the la
 test('a torn last record is ignored; the records before it are replayed', async (t) => {
   const dir = tmpDir();
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const d = DurableDir.open(dir, { idleMs: 60_000 });
+  const d = new DurableDir(dir, { idleMs: 60_000 }).open();
   await d.write('one.xml', '1');
   await d.write('two.xml', '2'.repeat(100));
   const recs = readJournal(journal(dir)).changes;
@@ -77,7 +77,7 @@ test('a torn last record is ignored; the records before it are replayed', async 
   closeSync(fd);
   unlinkSync(path.join(dir, 'one.xml'));
   unlinkSync(path.join(dir, 'two.xml'));
-  const again = DurableDir.open(dir);
+  const again = new DurableDir(dir).open();
   assert.equal(readFileSync(path.join(dir, 'one.xml'), 'utf8'), '1');
   assert.equal(existsSync(path.join(dir, 'two.xml')), false);
   await again.close();
@@ -86,7 +86,7 @@ test('a torn last record is ignored; the records before it are replayed', async 
 test('records of an older generation are never replayed, even with an unreadable header', async (t) => {
   const dir = tmpDir();
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const d = DurableDir.open(dir, { idleMs: 60_000 });
+  const d = new DurableDir(dir, { idleMs: 60_000 }).open();
   await d.write('old.xml', 'old');
   await d.checkpoint();
   await d.write('x.xml', 'x');
@@ -95,7 +95,7 @@ test('records of an older generation are never replayed, even with an unreadable
   writeSync(fd, Buffer.alloc(16, 0xff), 0, 16, 0);
   closeSync(fd);
   unlinkSync(path.join(dir, 'old.xml'));
-  const again = DurableDir.open(dir, { idleMs: 60_000 });
+  const again = new DurableDir(dir, { idleMs: 60_000 }).open();
   assert.equal(existsSync(path.join(dir, 'old.xml')), false, 'a checkpointed record came back');
   await again.write('y.xml', 'y');
   assert.deepEqual(readJournal(journal(dir)).changes.map((c) => c.name), ['y.xml']);
@@ -105,7 +105,7 @@ test('records of an older generation are never replayed, even with an unreadable
 test('a full journal checkpoints by itself; overlapping writes share fdatasyncs and all land', async (t) => {
   const dir = tmpDir();
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const d = DurableDir.open(dir, { capacity: 4096, idleMs: 60_000 });
+  const d = new DurableDir(dir, { capacity: 4096, idleMs: 60_000 }).open();
   const body = (i: number) => `<domain><name>d${i}</name>${'x'.repeat(200)}</domain>`;
   await Promise.all(Array.from({ length: 120 }, (_, i) => d.write(`d${i}.xml`, body(i))));
   for (let i = 0; i < 120; i++) assert.equal(readFileSync(path.join(dir, `d${i}.xml`), 'utf8'), body(i));
@@ -116,7 +116,7 @@ test('a full journal checkpoints by itself; overlapping writes share fdatasyncs 
   assert.ok(d.stats.fdatasyncs < 60, `${d.stats.fdatasyncs} fdatasyncs for 120 overlapping writes`);
   // the changes still in the journal replay to the same contents
   for (const c of left) unlinkSync(path.join(dir, c.name));
-  const again = DurableDir.open(dir);
+  const again = new DurableDir(dir).open();
   for (const c of left) assert.equal(readFileSync(path.join(dir, c.name), 'utf8'), c.op === 'write' ? c.data : '');
   await again.close();
 });
@@ -124,10 +124,27 @@ test('a full journal checkpoints by itself; overlapping writes share fdatasyncs 
 test('a name that is not a plain file name is refused and changes nothing', async (t) => {
   const dir = tmpDir();
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const d = DurableDir.open(dir);
+  const d = new DurableDir(dir).open();
   await assert.rejects(() => d.write('../escape.xml', 'x'), /not a plain file name: '..\/escape.xml'/);
   await assert.rejects(() => d.write('.journal', 'x'), /not a plain file name/);
   assert.deepEqual(readJournal(journal(dir)).changes, []);
   assert.equal(existsSync(path.join(path.dirname(dir), 'escape.xml')), false);
   await d.close();
+});
+
+test('a write that cannot land fails, leaves no temporary file, and does not keep the folder shut', async (t) => {
+  const dir = tmpDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  await assert.rejects(() => new DurableDir(dir).write('a.xml', 'x'), /journal of .* is not open/);
+  const d = new DurableDir(dir, { idleMs: 60_000 }).open();
+  mkdirSync(path.join(dir, 'x.xml'));
+  // renaming a file over a folder fails (EISDIR) after the journal took the record
+  await assert.rejects(() => d.write('x.xml', '<x/>'), /EISDIR|illegal operation on a directory/);
+  assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
+  await d.write('ok.xml', 'ok');
+  const again = new DurableDir(dir).open();
+  assert.equal(again.skipped.length, 1);
+  assert.match(again.skipped[0], /^write x\.xml: /);
+  assert.equal(readFileSync(path.join(dir, 'ok.xml'), 'utf8'), 'ok');
+  await again.close();
 });

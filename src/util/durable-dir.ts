@@ -29,18 +29,18 @@ export interface DurableDirOptions {
   idleMs?: number;
 }
 
-const writeAt = (fd: number, buf: Buffer, at: number) =>
-  new Promise<void>((resolve, reject) => write(fd, buf, 0, buf.length, at, (e) => (e ? reject(e) : resolve())));
-async function writeAll(fd: number, buf: Buffer): Promise<void> {
+/** Writes all of `buf` at `at` (or at the file position when null), however many writes it takes. */
+async function writeAll(fd: number, buf: Buffer, at: number | null = null): Promise<void> {
   for (let off = 0; off < buf.length;) {
-    off += await new Promise<number>((resolve, reject) => write(fd, buf, off, buf.length - off, null, (e, n) => (e ? reject(e) : resolve(n))));
+    const pos = at === null ? null : at + off;
+    off += await new Promise<number>((resolve, reject) => write(fd, buf, off, buf.length - off, pos, (e, n) => (e ? reject(e) : resolve(n))));
   }
 }
 const sync = (fd: number, data: boolean) =>
   new Promise<void>((resolve, reject) => (data ? fdatasync : fsync)(fd, (e) => (e ? reject(e) : resolve())));
 
 export class DurableDir {
-  private fd: number;
+  private fd = -1;
   private gen = 0;
   private offset = HEADER;
   private readonly capacity: number;
@@ -63,22 +63,29 @@ export class DurableDir {
   private counter = 0;
   /** fdatasyncs of the journal and checkpoints done (for tests and the profiler) */
   readonly stats = { fdatasyncs: 0, checkpoints: 0 };
+  /** changes of the journal that open() could not apply, with why */
+  readonly skipped: string[] = [];
 
-  /** Opens `dir` (which must exist): replays and empties its journal, removes stale temporary files. */
-  static open(dir: string, opts: DurableDirOptions = {}): DurableDir {
-    return new DurableDir(dir, opts);
-  }
-
-  private constructor(readonly dir: string, opts: DurableDirOptions) {
+  constructor(readonly dir: string, opts: DurableDirOptions = {}) {
     this.capacity = opts.capacity ?? 1024 * 1024;
     this.idleMs = opts.idleMs ?? 2000;
+  }
+
+  /** Opens the folder (which must exist): replays and empties its journal, removes stale temporary files. */
+  open(): this {
+    const dir = this.dir;
     const file = path.join(dir, JOURNAL);
     const pending = readJournal(file);
     for (const n of readdirSync(dir)) if (n.startsWith('.') && n.endsWith('.tmp')) unlinkSync(path.join(dir, n));
     // the replay's own writes fsync file and folder: once it is done the journal may be emptied
     for (const c of pending.changes) {
-      if (c.op === 'write') writeFileAtomicSync(path.join(dir, c.name), c.data, c.mode);
-      else removeIfThere(path.join(dir, c.name));
+      try {
+        if (c.op === 'write') writeFileAtomicSync(path.join(dir, c.name), c.data, c.mode);
+        else removeIfThere(path.join(dir, c.name));
+      } catch (e) {
+        // one change that cannot apply (its call failed the same way) must not keep the folder shut
+        this.skipped.push(`${c.op} ${c.name}: ${(e as Error).message}`);
+      }
     }
     this.fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600);
     const size = fstatSync(this.fd).size;
@@ -90,6 +97,7 @@ export class DurableDir {
     writeSync(this.fd, this.header(), 0, HEADER, 0);
     fsyncSync(this.fd);
     syncDirSync(dir);
+    return this;
   }
 
   /** Replaces `name` with `data`; durable when the promise resolves. */
@@ -99,11 +107,12 @@ export class DurableDir {
       if (ahead) this.spare = undefined;
       const tmp = (await ahead) ?? (await this.openTemp(mode));
       try {
-        await writeAll(tmp.fd, Buffer.from(data));
-      } finally {
-        closeSync(tmp.fd);
+        await writeAll(tmp.fd, Buffer.from(data)).finally(() => closeSync(tmp.fd));
+        await fsp.rename(tmp.file, path.join(this.dir, name));
+      } catch (e) {
+        await fsp.rm(tmp.file, { force: true });
+        throw e;
       }
-      await fsp.rename(tmp.file, path.join(this.dir, name));
       // the next write finds its temporary file open already: two thread-pool trips fewer
       if (this.fd >= 0 && !this.spare) this.spare = this.openTemp(0o600).catch(() => undefined);
     });
@@ -152,7 +161,7 @@ export class DurableDir {
    * and the event loop must not.
    */
   private async change(change: Change, apply: () => Promise<void>): Promise<void> {
-    if (this.fd < 0) throw new Error(`the journal of ${this.dir} is closed`);
+    if (this.fd < 0) throw new Error(`the journal of ${this.dir} is not open`);
     const payload = Buffer.from(JSON.stringify(change));
     while (this.checkpointing || this.hole || (this.offset + REC_HEADER + payload.length > this.capacity && this.offset > HEADER)) {
       await this.checkpoint();
@@ -200,7 +209,7 @@ export class DurableDir {
     while (this.pending.length) {
       const batch = this.pending.splice(0);
       try {
-        await writeAt(this.fd, Buffer.concat(batch.map((b) => b.rec)), batch[0].at);
+        await writeAll(this.fd, Buffer.concat(batch.map((b) => b.rec)), batch[0].at);
         this.stats.fdatasyncs++;
         await sync(this.fd, true);
         for (const b of batch) b.done();
@@ -243,7 +252,7 @@ export class DurableDir {
     this.gen = (this.gen + 1) >>> 0;
     this.offset = HEADER;
     this.hole = false;
-    await writeAt(this.fd, this.header(), 0);
+    await writeAll(this.fd, this.header(), 0);
     await sync(this.fd, true);
   }
 

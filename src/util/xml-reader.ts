@@ -4,8 +4,6 @@
 import { XmlError } from './errors.js';
 import { CDATA_NODE, ELEMENT_NODE, TEXT_NODE, parseXml, serializeXml, type XmlNode } from './xml-parse.js';
 
-type DomNode = XmlNode;
-
 /** Parses a document and returns its root; throws XmlError (with line) when malformed or not `rootName`. */
 export function parseXmlDocument(text: string, rootName?: string): XmlElement {
   const root = parseXml(text);
@@ -25,14 +23,14 @@ export interface IntOptions {
 export class XmlElement {
   readonly name: string;
   readonly line: number | undefined;
-  private readonly node: DomNode;
+  private readonly node: XmlNode;
   private readonly usedAttrs = new Set<string>();
-  private readonly usedChildren = new Set<DomNode>();
-  private readonly handedOut = new Map<DomNode, XmlElement[]>();
+  private readonly usedChildren = new Set<XmlNode>();
+  private readonly handedOut = new Map<XmlNode, XmlElement[]>();
   private textUsed = false;
   private checked = false;
 
-  constructor(node: DomNode) {
+  constructor(node: XmlNode) {
     this.node = node;
     this.name = node.nodeName;
     this.line = node.lineNumber;
@@ -116,14 +114,14 @@ export class XmlElement {
     return n;
   }
 
-  private elementChildren(): DomNode[] {
-    const out: DomNode[] = [];
+  private elementChildren(): XmlNode[] {
+    const out: XmlNode[] = [];
     const kids = this.node.childNodes;
     for (let i = 0; i < kids.length; i++) if (kids[i].nodeType === ELEMENT_NODE) out.push(kids[i]);
     return out;
   }
 
-  private wrap(n: DomNode): XmlElement {
+  private wrap(n: XmlNode): XmlElement {
     this.usedChildren.add(n);
     const w = new XmlElement(n);
     this.handedOut.set(n, [...(this.handedOut.get(n) ?? []), w]);

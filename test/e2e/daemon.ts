@@ -2,11 +2,11 @@
 // real CLI pointed at it. Everything started here is stopped by stop(), by pid.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, promises as fs, existsSync, readdirSync, readFileSync } from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, type RunResult } from '../../src/util/spawn.js';
+import { socketAnswers } from '../../src/daemon/http-server.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** shared between test daemons so the QEMU capability (and KVM) probe runs once */
@@ -26,14 +26,6 @@ export interface TestDaemon {
   /** stop the daemon, kill every QEMU whose pid is in a status file of this root, remove the root */
   stop(): Promise<void>;
   logText(): string;
-}
-
-function canConnect(socket: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createConnection({ path: socket });
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
 }
 
 /** `netns`: run tsvirtd (and so its QEMUs, bridges, dnsmasq) inside that network namespace (made by the caller). */
@@ -59,7 +51,7 @@ export async function startTestDaemon(opts: { root?: string; netns?: string; arg
     });
     await log.close();
     const deadline = Date.now() + 30_000;
-    while (!(await canConnect(socket))) {
+    while (!(await socketAnswers(socket))) {
       if (child.exitCode !== null) throw new Error(`tsvirtd exited with ${child.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
       if (Date.now() > deadline) throw new Error(`tsvirtd did not listen within 30 s: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 50));

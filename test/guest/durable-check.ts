@@ -25,7 +25,7 @@ const opts = { capacity: 64 * 1024, idleMs: 60_000 };
 
 if (arg('durable') === 'write') {
   mkdirSync(dir, { recursive: true });
-  const d = DurableDir.open(dir, opts);
+  const d = new DurableDir(dir, opts).open();
   for (let i = 0; ; i++) {
     await d.write(`d${i}.xml`, body(i));
     if (i % 5 === 0 && i >= 3) await d.remove(`d${i - 3}.xml`);
@@ -52,7 +52,7 @@ if (arg('durable') === 'write') {
     return bad;
   };
   const before = existsSync(dir) ? check() : ['no folder'];
-  const d = DurableDir.open(dir, opts);
+  const d = new DurableDir(dir, opts).open();
   const after = check();
   await d.close();
   console.log(`TSVIRT-DURABLE-RESULT ${JSON.stringify({ last, damagedBeforeReplay: before.length, exampleDamage: before.slice(0, 3), badAfterReplay: after })}`);

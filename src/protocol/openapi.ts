@@ -3,9 +3,7 @@ import * as z from './schema.js';
 import { methods, API_PREFIX, EVENTS_PATH, CONSOLE_PATH } from './methods.js';
 import { ErrorBodySchema, EventSchema } from './types.js';
 
-function schema(s: z.ZodType): Record<string, unknown> {
-  return z.toJSONSchema(s);
-}
+const schema = z.toJSONSchema;
 
 export function buildOpenApi(version: string): Record<string, unknown> {
   const paths: Record<string, unknown> = {};

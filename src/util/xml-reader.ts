@@ -22,7 +22,7 @@ export interface IntOptions {
 /** One element of a parsed document, with consumption tracking. */
 export class XmlElement {
   readonly name: string;
-  readonly line: number | undefined;
+  readonly line: number;
   private readonly node: XmlNode;
   private readonly usedAttrs = new Set<string>();
   private readonly usedChildren = new Set<XmlNode>();
@@ -46,10 +46,7 @@ export class XmlElement {
   }
 
   private rawAttr(name: string): string | undefined {
-    const attrs = this.node.attributes;
-    if (!attrs) return undefined;
-    for (let i = 0; i < attrs.length; i++) if (attrs[i].name === name) return attrs[i].value;
-    return undefined;
+    return this.node.attributes.find((a) => a.name === name)?.value;
   }
 
   /** Optional attribute; marks it consumed. */
@@ -182,25 +179,21 @@ export class XmlElement {
   done(): void {
     if (this.checked) return;
     this.checked = true;
-    const attrs = this.node.attributes;
-    if (attrs) {
-      for (let i = 0; i < attrs.length; i++) {
-        const a = attrs[i].name;
-        if (a === 'xmlns' || a.startsWith('xmlns:')) continue;
-        if (!this.usedAttrs.has(a)) throw this.error(`unsupported attribute '${a}' on <${this.name}>`);
-      }
+    for (const { name: a } of this.node.attributes) {
+      if (a === 'xmlns' || a.startsWith('xmlns:')) continue;
+      if (!this.usedAttrs.has(a)) throw this.error(`unsupported attribute '${a}' on <${this.name}>`);
     }
     const kids = this.node.childNodes;
     for (let i = 0; i < kids.length; i++) {
       const k = kids[i];
       if (k.nodeType === ELEMENT_NODE && !this.usedChildren.has(k)) {
-        throw new XmlError(`unsupported element <${k.nodeName}> in <${this.name}>`, k.lineNumber ?? this.line);
+        throw new XmlError(`unsupported element <${k.nodeName}> in <${this.name}>`, k.lineNumber);
       }
       // children are checked in document order, so the first problem in the file is reported
       for (const w of this.handedOut.get(k) ?? []) w.done();
       if ((k.nodeType === TEXT_NODE || k.nodeType === CDATA_NODE) && !this.textUsed && (k.nodeValue ?? '').trim() !== '') {
         const t = (k.nodeValue ?? '').trim();
-        throw new XmlError(`unexpected text '${t.length > 40 ? t.slice(0, 40) + '...' : t}' in <${this.name}>`, k.lineNumber ?? this.line);
+        throw new XmlError(`unexpected text '${t.length > 40 ? t.slice(0, 40) + '...' : t}' in <${this.name}>`, k.lineNumber);
       }
     }
   }

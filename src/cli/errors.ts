@@ -1,5 +1,5 @@
 // The one place that turns anything thrown into virsh-style `error: ...` lines and an exit code.
-import { TsvirtError, type ErrorCode } from '../protocol/errors.js';
+import { TsvirtError, libvirtMessage } from '../protocol/errors.js';
 import { CliError } from './types.js';
 
 /** What the failing command was doing, so the message can name it as virsh does. */
@@ -10,37 +10,7 @@ export interface ErrorContext {
   action?: string;
 }
 
-// libvirt's text before the detail of each error code (virerror.c), so messages read the same.
-const PREFIX: Partial<Record<ErrorCode, string>> = {
-  'internal-error': 'internal error',
-  'no-support': 'this function is not supported by the connection driver',
-  'invalid-arg': 'invalid argument',
-  'xml-error': 'XML error',
-  'config-unsupported': 'unsupported configuration',
-  'no-domain': 'Domain not found',
-  'operation-invalid': 'Requested operation is not valid',
-  'operation-failed': 'operation failed',
-  'dom-exist': 'operation failed',
-  'operation-denied': 'operation forbidden',
-  'operation-timeout': 'Timed out during operation',
-  'operation-unsupported': 'Operation not supported',
-  'auth-failed': 'authentication failed',
-  'hook-failed': 'Hook script execution failed',
-  'agent-unresponsive': 'Guest agent is not responding',
-  'no-storage-pool': 'Storage pool not found',
-  'no-storage-vol': 'Storage volume not found',
-  'no-network': 'Network not found',
-  'no-nodedev': 'Node device not found',
-};
-
 const CONNECT = 'failed to connect to the hypervisor';
-
-/** libvirt-style message text of a TsvirtError (prefix added unless the message has it). */
-export function libvirtMessage(e: TsvirtError): string {
-  const prefix = PREFIX[e.code];
-  if (!prefix || e.message.toLowerCase().startsWith(prefix.toLowerCase())) return e.message;
-  return `${prefix}: ${e.message}`;
-}
 
 export interface FormattedError {
   /** printed to stderr, one `error: ` line each, in order */

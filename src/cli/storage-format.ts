@@ -2,7 +2,7 @@
 // and the "failed to get pool/vol" lines of a failed lookup.
 import type { PoolSummary, VolSummary } from '../protocol/methods-storage.js';
 import { TsvirtError } from '../protocol/errors.js';
-import { libvirtMessage } from './errors.js';
+import { libvirtMessage } from '../protocol/errors.js';
 import { field } from './format.js';
 import { CliError } from './types.js';
 

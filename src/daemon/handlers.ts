@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import type { QemuDriver } from '../qemu/driver.js';
 import type { Handlers } from './dispatch.js';
 import type { DomainService } from './domain-service.js';
-import { nodeInfo } from './host-info.js';
+import { nodeInfo, sysinfoXml } from './host-info.js';
 import { capabilitiesXml, domainCapabilitiesXml } from './capabilities.js';
 import { LIBVIRT_COMPAT } from './version.js';
 import { makeStorageHandlers } from './handlers-storage.js';
@@ -28,6 +28,7 @@ export function makeHandlers(service: DomainService, driver: QemuDriver, version
     'connect.getHostname': () => ({ hostname: os.hostname() }),
     'connect.getCapabilities': async () => ({ xml: capabilitiesXml(await driver.caps()) }),
     'connect.getDomainCapabilities': async (p) => ({ xml: domainCapabilitiesXml(await driver.caps(p.emulator), p) }),
+    'connect.getSysinfo': () => ({ xml: sysinfoXml() }),
     'node.getInfo': () => nodeInfo(),
 
     'domain.list': () => ({ domains: service.list() }),

@@ -63,3 +63,31 @@ export function hostUuid(): string {
   }
   return '00000000-0000-0000-0000-000000000000';
 }
+
+/** virsh sysinfo: the host's SMBIOS facts (from /sys/class/dmi/id; the CPU from /proc/cpuinfo) as libvirt's <sysinfo> */
+export function sysinfoXml(dmiDir = '/sys/class/dmi/id'): string {
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;');
+  const read = (f: string) => {
+    try {
+      return readFileSync(`${dmiDir}/${f}`, 'utf8').trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const block = (tag: string, entries: Array<[string, string | undefined]>) => {
+    const lines = entries.filter(([, v]) => v !== undefined).map(([k, v]) => `    <entry name='${k}'>${esc(v!)}</entry>\n`);
+    return lines.length ? `  <${tag}>\n${lines.join('')}  </${tag}>\n` : '';
+  };
+  let out = "<sysinfo type='smbios'>\n";
+  out += block('bios', [['vendor', read('bios_vendor')], ['version', read('bios_version')], ['date', read('bios_date')]]);
+  out += block('system', [
+    ['manufacturer', read('sys_vendor')], ['product', read('product_name')], ['version', read('product_version')],
+    ['uuid', read('product_uuid') ?? hostUuid()], ['family', read('product_family')],
+  ]);
+  const model = cpuModelName();
+  const sockets = nodeInfo().sockets;
+  for (let i = 0; i < sockets; i++) {
+    out += block('processor', [['socket_destination', `CPU ${i}`], ['type', 'Central Processor'], ['version', model]]);
+  }
+  return `${out}</sysinfo>\n`;
+}

@@ -16,6 +16,9 @@ export interface InstancePaths {
   qemuRunDir: string;
   socket: string;
   roSocket: string;
+  /** libvirt's remote protocol (virsh, virt-manager, libvirt-python): read-write and read-only */
+  libvirtSocket: string;
+  libvirtRoSocket: string;
   /** images of the default pool */
   imagesDir: string;
   /** QEMU logs: <qemuLogDir>/<name>.log and per-chardev logs */
@@ -35,6 +38,8 @@ function layout(kind: InstancePaths['kind'], dirs: { config: string; run: string
     qemuRunDir: path.join(dirs.run, 'qemu'),
     socket: path.join(dirs.run, socketName(false)),
     roSocket: path.join(dirs.run, socketName(true)),
+    libvirtSocket: path.join(dirs.run, 'libvirt-sock'),
+    libvirtRoSocket: path.join(dirs.run, 'libvirt-sock-ro'),
     imagesDir: path.join(dirs.lib, 'images'),
     qemuLogDir: path.join(dirs.log, 'qemu'),
     cacheDir: dirs.cache,

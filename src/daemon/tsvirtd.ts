@@ -28,9 +28,12 @@ import { NetworkStore } from './network-store.js';
 import { networkResourceProvider } from './network-provider.js';
 import { HostRoot } from '../host/host-root.js';
 import { makeNodedevs } from './nodedev-provider.js';
+import { listenLibvirt, type RpcServer } from './libvirt/rpc-server.js';
+import { remoteImpls } from './libvirt/impls.js';
+import type { RpcDeps } from './libvirt/rpc-connection.js';
 
 const USAGE = `Usage: tsvirtd [--root DIR | --system | --session] [--no-kvm-probe] [--cache-dir DIR] [--pidfile FILE]
-              [--listen-http HOST:PORT]
+              [--listen-http HOST:PORT] [--libvirt-compat-sockets]
 
   --root DIR       run an isolated instance with all state under DIR (tests, benchmarks)
   --system         the system instance (default for root)
@@ -39,6 +42,8 @@ const USAGE = `Usage: tsvirtd [--root DIR | --system | --session] [--no-kvm-prob
   --cache-dir DIR  where probed QEMU capabilities are cached (default: the instance's cache folder)
   --pidfile FILE   write the daemon's pid there
   --listen-http HOST:PORT  serve the web UI there (off by default; log in with: tsvirt ui)
+  --libvirt-compat-sockets also serve libvirt's protocol on libvirt's own socket paths
+                   (/run/libvirt/libvirt-sock, -ro, virtqemud-sock) when no libvirtd holds them
 `;
 
 export interface Daemon {
@@ -52,7 +57,7 @@ function makeLogger(): Logger {
   return { info: (m) => line('info', m), warn: (m) => line('warn', m) };
 }
 
-export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boolean; log?: Logger; hostRoot?: HostRoot; listenHttp?: string } = {}): Promise<Daemon> {
+export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boolean; log?: Logger; hostRoot?: HostRoot; listenHttp?: string; libvirtCompatSockets?: boolean } = {}): Promise<Daemon> {
   const log = opts.log ?? makeLogger();
   // a second daemon would take over the socket and replay the journals under the first one
   if (await socketAnswers(paths.socket)) {
@@ -93,6 +98,12 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
     await listenUnix(paths.socket, false, deps),
     await listenUnix(paths.roSocket, true, deps),
   ];
+  const rpcDeps: RpcDeps = { handlers, events, impls: remoteImpls, extras: {} };
+  const rpc: RpcServer[] = [
+    await listenLibvirt(paths.libvirtSocket, false, rpcDeps),
+    await listenLibvirt(paths.libvirtRoSocket, true, rpcDeps),
+  ];
+  if (opts.libvirtCompatSockets) rpc.push(...(await listenCompat(rpcDeps, log)));
   if (listenAt) {
     const web = await listenHttp(listenAt, { ...deps, auth: webAuth, openVnc: vncOpener(service) });
     servers.push(web);
@@ -109,11 +120,31 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
         s.closeAllConnections();
         await new Promise((r) => s.close(r));
       }
+      for (const r of rpc) await r.close();
       await fs.rm(paths.socket, { force: true });
       await fs.rm(paths.roSocket, { force: true });
       for (const s of [store, storageStore, networkStore]) await s.close();
     },
   };
+}
+
+/** libvirt's own socket paths, so a bare `virsh` (qemu:///system) reaches tsvirtd; never taken from a running libvirtd */
+export const LIBVIRT_COMPAT_SOCKETS: Array<[string, boolean]> = [
+  ['/run/libvirt/libvirt-sock', false], ['/run/libvirt/libvirt-sock-ro', true],
+  ['/run/libvirt/virtqemud-sock', false], ['/run/libvirt/virtqemud-sock-ro', true],
+];
+
+async function listenCompat(deps: RpcDeps, log: Logger): Promise<RpcServer[]> {
+  const out: RpcServer[] = [];
+  await fs.mkdir('/run/libvirt', { recursive: true });
+  for (const [p, ro] of LIBVIRT_COMPAT_SOCKETS) {
+    if (await socketAnswers(p)) {
+      log.warn(`${p} is served by another daemon (libvirtd?): left to it`);
+      continue;
+    }
+    out.push(await listenLibvirt(p, ro, deps));
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -127,7 +158,7 @@ async function main(): Promise<void> {
     args = parseArgs({
       options: {
         root: { type: 'string' }, system: { type: 'boolean' }, session: { type: 'boolean' },
-        'no-kvm-probe': { type: 'boolean' }, 'cache-dir': { type: 'string' }, pidfile: { type: 'string' }, 'listen-http': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        'no-kvm-probe': { type: 'boolean' }, 'cache-dir': { type: 'string' }, pidfile: { type: 'string' }, 'listen-http': { type: 'string' }, 'libvirt-compat-sockets': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
     }).values;
@@ -141,7 +172,7 @@ async function main(): Promise<void> {
     ? rootPaths(args.root)
     : args.session || (!args.system && process.getuid?.() !== 0) ? sessionPaths() : systemPaths();
   if (args['cache-dir']) paths.cacheDir = path.resolve(args['cache-dir']);
-  const daemon = await startDaemon(paths, { kvmProbe: !args['no-kvm-probe'], listenHttp: args['listen-http'] });
+  const daemon = await startDaemon(paths, { kvmProbe: !args['no-kvm-probe'], listenHttp: args['listen-http'], libvirtCompatSockets: args['libvirt-compat-sockets'] });
   if (args.pidfile) {
     await fs.mkdir(path.dirname(args.pidfile), { recursive: true });
     await fs.writeFile(args.pidfile, `${process.pid}\n`);

@@ -48,6 +48,9 @@ export const methods = {
     }),
     result: Xml, readonly: true, summary: 'domain capabilities XML (virsh domcapabilities)',
   }),
+  'connect.getSysinfo': method({
+    params: Empty, result: Xml, readonly: true, summary: "the host's SMBIOS facts as libvirt's <sysinfo> XML (virsh sysinfo)",
+  }),
   'node.getInfo': method({
     params: Empty,
     result: z.object({

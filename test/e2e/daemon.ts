@@ -17,6 +17,10 @@ export interface TestDaemon {
   uri: string;
   socket: string;
   pid: number;
+  /** the same daemon through libvirt's protocol: qemu+unix:///system?socket=<root>/run/tsvirt/libvirt-sock */
+  libvirtUri: string;
+  /** runs the stock virsh (Debian's libvirt-clients) -c libvirtUri ...args */
+  virsh(args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; readonly?: boolean }): Promise<RunResult>;
   /** runs bin/tsvirt -c URI ...args */
   cli(args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult>;
   /** SIGKILL the daemon (QEMUs it started keep running) */
@@ -34,6 +38,7 @@ export async function startTestDaemon(opts: { root?: string; netns?: string; arg
   const root = opts.root ?? mkdtempSync(path.join(os.tmpdir(), 'tsvirt-test-'));
   const socket = path.join(root, 'run/tsvirt/tsvirtd.sock');
   const uri = `qemu+unix:///system?socket=${socket}`;
+  const libvirtUri = `qemu+unix:///system?socket=${path.join(root, 'run/tsvirt/libvirt-sock')}`;
   const logFile = path.join(root, 'tsvirtd.log');
   let child: ChildProcess | undefined;
   const qemuPids = new Set<number>();
@@ -89,7 +94,11 @@ export async function startTestDaemon(opts: { root?: string; netns?: string; arg
     throw e;
   }
   const d: TestDaemon = {
-    root, uri, socket,
+    root, uri, socket, libvirtUri,
+    virsh: (args, o = {}) =>
+      run('virsh', ['-c', o.readonly ? `${libvirtUri}-ro` : libvirtUri, ...(o.readonly ? ['-r'] : []), ...args], {
+        input: o.input ?? '', env: { ...process.env, LC_ALL: 'C', ...o.env }, timeoutMs: o.timeoutMs ?? 60_000,
+      }),
     get pid() { return child!.pid!; },
     cli: (args, o = {}) =>
       run(path.join(REPO, 'bin/tsvirt'), ['-c', uri, ...args], { input: o.input ?? '', env: { ...process.env, ...o.env }, timeoutMs: o.timeoutMs ?? 60_000 }),

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '../../client/client.js';
 import { TsvirtError } from '../../protocol/errors.js';
-import { libvirtMessage } from '../errors.js';
+import { libvirtMessage } from '../../protocol/errors.js';
 import { readXmlFile } from '../files.js';
 import { printJson } from '../format.js';
 import { formatTable } from '../table.js';

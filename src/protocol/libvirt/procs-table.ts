@@ -1,0 +1,20 @@
+// Every procedure tsvirt implements, by number: the union of the families in procs-*.ts.
+import type { ProcDef } from './procs.js';
+import { REMOTE_PROC_NAMES } from './proc-names.js';
+import { connectProcs } from './procs-connect.js';
+import { domainProcs } from './procs-domain.js';
+
+export const remoteProcs = {
+  ...connectProcs,
+  ...domainProcs,
+};
+export type RemoteProcName = keyof typeof remoteProcs;
+
+export const procsByNumber: ReadonlyMap<number, ProcDef & { name: string }> = new Map(
+  Object.entries(remoteProcs).map(([name, p]) => [p.num, { ...(p as ProcDef), name }]),
+);
+
+/** libvirt's name of a procedure number, or undefined when libvirt 9.0 has no such procedure */
+export function procName(num: number): string | undefined {
+  return num > 0 && num < REMOTE_PROC_NAMES.length ? REMOTE_PROC_NAMES[num] : undefined;
+}

@@ -35,8 +35,11 @@ if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
   echo "tsvirtd is already running (pid $(cat "$PIDFILE"))"
 else
   mkdir -p /var/log/tsvirt
-  # the web UI listens on loopback only; `tsvirt ui` prints a one-time login link
-  nohup "$REPO/bin/tsvirtd" --system --listen-http 127.0.0.1:8080 --pidfile "$PIDFILE" >>/var/log/tsvirt/tsvirtd.log 2>&1 &
+  # the web UI listens on loopback only; `tsvirt ui` prints a one-time login link.
+  # Without libvirt on the host, tsvirtd also takes libvirt's socket paths: a bare `virsh` reaches it.
+  COMPAT=()
+  command -v libvirtd >/dev/null 2>&1 || command -v virtqemud >/dev/null 2>&1 || COMPAT=(--libvirt-compat-sockets)
+  nohup "$REPO/bin/tsvirtd" --system --listen-http 127.0.0.1:8080 --pidfile "$PIDFILE" "${COMPAT[@]}" >>/var/log/tsvirt/tsvirtd.log 2>&1 &
   for _ in $(seq 1 300); do
     [ -S /run/tsvirt/tsvirtd.sock ] && tsvirt -q version >/dev/null 2>&1 && break
     sleep 0.1
@@ -98,6 +101,8 @@ for _ in $(seq 1 200); do
   sleep 0.1
 done
 IP=$(grep -a 'TSVIRT-IP eth0' "$LOG" | tail -1 | awk '{print $3}')
+VIRSH_URI='qemu+unix:///system?socket=/run/tsvirt/libvirt-sock'
+[ -S /run/libvirt/libvirt-sock ] && ! command -v libvirtd >/dev/null 2>&1 && VIRSH_URI=''
 
 cat <<TXT
 
@@ -114,4 +119,6 @@ Manage it:
   tsvirt dominfo demo | tsvirt shutdown demo | tsvirt start demo | tsvirt dumpxml demo
   tsvirt pool-list --all | tsvirt vol-list default | tsvirt net-list --all | tsvirt nodedev-list --cap pci
   tsvirt help                all commands
+libvirt's own tools speak to tsvirtd too (virsh, virt-manager, virt-install, libvirt-python):
+  virsh ${VIRSH_URI:+-c '$VIRSH_URI' }list --all
 TXT

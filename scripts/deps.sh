@@ -7,7 +7,7 @@ TSVIRT_DEBIAN_PACKAGES=(
   busybox-static    # the test guest's userland
   e2fsprogs         # mkfs.ext4: the disk of the power-cut test VM (durable state folders)
   cpio              # packs the test guest's initramfs
-  libvirt-clients   # virt-xml-validate: libvirt's own schema check of the XML tsvirt writes
+  libvirt-clients   # virt-xml-validate (libvirt's schema check of the XML tsvirt writes) and stock virsh (speaks libvirt's protocol to tsvirtd)
   libxml2-utils     # xmllint, which virt-xml-validate runs (not a dependency of libvirt-clients)
   pci.ids           # PCI vendor/product/class names for nodedev-list/-dumpxml (/usr/share/misc/pci.ids)
   curl              # demo and debugging over the unix socket
@@ -18,9 +18,23 @@ TSVIRT_DEBIAN_PACKAGES=(
   dnsmasq-base      # DHCP and DNS of virtual networks (no system service)
 )
 
+# What only the tests need: libvirt's own clients, run against tsvirtd (issue: libvirt's protocol).
+TSVIRT_TEST_PACKAGES=(
+  python3-libvirt   # libvirt-python 9.0: the calls OpenStack Nova makes
+  virtinst          # virt-install 4.1
+  virt-manager      # virt-manager 4.1, run under Xvfb
+  xvfb              # an X server without a screen
+  xdotool           # finds virt-manager's window
+  x11-utils         # xwininfo
+  imagemagick       # `import`: a screenshot of the X display
+  dbus-x11          # dbus-launch: virt-manager wants a session bus
+)
+
+# tsvirt_ensure_debian_packages [--tests]: the daemon's packages, with --tests also the test clients'
 tsvirt_ensure_debian_packages() {
-  local missing=()
-  for p in "${TSVIRT_DEBIAN_PACKAGES[@]}"; do
+  local missing=() wanted=("${TSVIRT_DEBIAN_PACKAGES[@]}")
+  [ "${1:-}" = --tests ] && wanted+=("${TSVIRT_TEST_PACKAGES[@]}")
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ] || [ "${CI:-}" = true ]; then
@@ -30,7 +44,7 @@ tsvirt_ensure_debian_packages() {
     fi
     echo "tsvirt: installing Debian packages: ${missing[*]:-(refresh)}"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${TSVIRT_DEBIAN_PACKAGES[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${wanted[@]}" >/dev/null
   fi
 }
 

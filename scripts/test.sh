@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
-tsvirt_ensure_debian_packages
+tsvirt_ensure_debian_packages --tests
 tsvirt_ensure_node_modules "$PWD"
 npm test

@@ -13,7 +13,7 @@ import {
   MessageError, MsgStatus, MsgType, REMOTE_PROGRAM, REMOTE_PROTOCOL_VERSION, decodeHeader, frame, type Header,
 } from '../../protocol/libvirt/wire.js';
 import { procName, procsByNumber } from '../../protocol/libvirt/procs-table.js';
-import { RpcError, notSupported, toMessageError } from './rpc-errors.js';
+import { RpcError, apiName, notSupported, toMessageError } from './rpc-errors.js';
 import type { Impls, RpcContext } from './rpc-impl.js';
 import { TsvirtError } from '../../util/errors.js';
 
@@ -142,8 +142,7 @@ export class RpcConnection {
       const ctx: RpcContext = {
         conn: this,
         header: h,
-        call: <M extends MethodName>(method: M, params: ParamsOf<M>) =>
-          dispatch(this.deps.handlers, method, params, { readonly: this.readonly }) as Promise<ResultOf<M>>,
+        call: <M extends MethodName>(method: M, params: ParamsOf<M>) => this.callApi(name, method, params) as Promise<ResultOf<M>>,
         afterReply: (fn) => after.push(fn),
       };
       const ret = await impl(args, ctx);
@@ -151,6 +150,18 @@ export class RpcConnection {
       for (const fn of after) fn();
     } catch (e) {
       this.replyError(h, e);
+    }
+  }
+
+  /** one API call; the read-only refusal names libvirt's API, as libvirtd's does */
+  private async callApi(proc: string, method: MethodName, params: unknown): Promise<unknown> {
+    try {
+      return await dispatch(this.deps.handlers, method, params, { readonly: this.readonly });
+    } catch (e) {
+      if (e instanceof TsvirtError && e.code === 'operation-denied' && this.readonly) {
+        throw new TsvirtError('operation-denied', `read only access prevents ${apiName(proc)}`);
+      }
+      throw e;
     }
   }
 

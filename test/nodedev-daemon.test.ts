@@ -62,7 +62,7 @@ test('nodedev commands on a fake host', { timeout: 120_000 }, async (t) => {
     '0000:03:00.0 Ethernet controller: Intel Corporation 82576 Gigabit Network Connection [driver igb]\n');
   const names = (await ok('nodedev-list', '--cap', 'pci')).trim().split('\n');
   assert.deepEqual(names, ['pci_0000_00_00_0', 'pci_0000_00_02_0', 'pci_0000_00_04_0', 'pci_0000_00_1c_0', 'pci_0000_00_1f_2', 'pci_0000_03_00_0']);
-  assert.match(await ok('nodedev-list', '--tree'), /^computer\n(.*\n)*  \+- pci_0000_00_1c_0\n  \|     \|\n  \|     \+- pci_0000_03_00_0\n/m);
+  assert.match(await ok('nodedev-list', '--tree'), /^computer\n(.*\n)*  \+- pci_0000_00_1c_0\n  \|   \|\n  \|   \+- pci_0000_03_00_0\n/m);
 
   const pfXml = await ok('nodedev-dumpxml', 'pci_0000_03_00_0');
   assert.match(pfXml, /<product id='0x10c9'>82576 Gigabit Network Connection<\/product>/);

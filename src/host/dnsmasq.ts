@@ -86,8 +86,11 @@ export async function restartDnsmasq(s: DnsmasqSpec, files: DnsmasqFiles): Promi
 async function alive(pid: number, files: DnsmasqFiles): Promise<boolean> {
   const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   if (stat === '' || /^\d+ \(.*\) [ZX] /s.test(stat)) return false;
+  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  // an exiting dnsmasq loses its cmdline before it closes its sockets: still there
+  if (cmdline === '') return /^\d+ \(dnsmasq\) /.test(stat);
   // a reused pid belongs to someone else: never signal it
-  return (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes(files.conf);
+  return cmdline.includes(files.conf);
 }
 
 /**

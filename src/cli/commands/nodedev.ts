@@ -17,18 +17,18 @@ export function formatNodedevTree(devs: readonly NodedevSummary[]): string {
     if (d.parent && names.has(d.parent)) (children.get(d.parent) ?? children.set(d.parent, []).get(d.parent)!).push(d.name);
     else roots.push(d.name);
   }
+  // virsh's layout (vshTreePrint): a '|' line above a device's children, '+- ' before each,
+  // and a line of indent after the last leaf of a list
   const out: string[] = [];
-  const walk = (name: string, indent: string) => {
+  const walk = (name: string, root: boolean, last: boolean, indent: string) => {
+    out.push(`${indent}${root ? '' : '+- '}${name}`);
+    const inner = root ? indent : indent + (last ? ' ' : '|') + ' ';
     const kids = (children.get(name) ?? []).sort();
-    kids.forEach((k, i) => {
-      out.push(`${indent}  |`, `${indent}  +- ${k}`);
-      walk(k, indent + (i === kids.length - 1 ? '      ' : '  |   '));
-    });
+    if (kids.length) out.push(`${inner}  |`);
+    kids.forEach((k, i) => walk(k, false, i === kids.length - 1, inner + '  '));
+    if (!kids.length && last) out.push(inner);
   };
-  for (const r of roots.sort()) {
-    out.push(r);
-    walk(r, '');
-  }
+  for (const r of roots.sort()) walk(r, true, true, '');
   return out.join('\n') + '\n';
 }
 
@@ -101,7 +101,7 @@ export const nodedevCommands: CommandDef[] = [
     },
   },
   simple('nodedev-reattach', 'reattach node device to its device driver', 'nodedev.reattach', 're-attach', 're-attached'),
-  simple('nodedev-reset', 'reset node device', 'nodedev.reset', 'reset', 'was reset'),
+  simple('nodedev-reset', 'reset node device', 'nodedev.reset', 'reset', 'reset'),
   {
     name: 'nodedev-sriov', group: 'host', summary: 'set the number of SR-IOV virtual functions of a physical function', json: true,
     description: 'Sets sriov_numvfs of the PF (going through 0 when a non-zero count changes), waits for the VFs and prints their PCI addresses. Refused above sriov_totalvfs and while a VF is assigned to a running domain. --persistent: tsvirtd sets the count again when it starts.',

@@ -28,6 +28,7 @@ TSVIRT_TEST_PACKAGES=(
   x11-utils         # xwininfo
   imagemagick       # `import`: a screenshot of the X display
   dbus-x11          # dbus-launch: virt-manager wants a session bus
+  gir1.2-atspi-2.0  # the accessibility tree: the virt-manager test reads its window text
 )
 
 # tsvirt_ensure_debian_packages [--tests]: the daemon's packages, with --tests also the test clients'

@@ -72,6 +72,8 @@ export function parseController(x: XmlElement): Controller {
   );
   const m = x.child('model');
   if (m) c.modelName = m.reqAttr('name');
+  const master = x.child('master');
+  if (master) c.master = { startport: master.reqIntAttr('startport', { min: 0 }) };
   const t = x.child('target');
   if (t) {
     c.target = assignDefined({}, {
@@ -87,6 +89,7 @@ export function parseController(x: XmlElement): Controller {
 export function formatController(c: Controller, opts: FormatOptions): XmlNode {
   return el('controller', { type: c.type, index: c.index, model: c.model, ports: c.ports, vectors: c.vectors }, [
     c.modelName !== undefined && el('model', { name: c.modelName }),
+    c.master && el('master', { startport: c.master.startport }),
     c.target && el('target', { chassis: c.target.chassis, port: hex(c.target.port), busNr: c.target.busNr }),
     ...formatDeviceInfo(c, opts),
   ]);

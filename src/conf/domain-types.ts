@@ -72,6 +72,8 @@ export interface Controller extends DeviceCommon {
   target?: { chassis?: number; port?: number; busNr?: number };
   /** PCI controllers: <model name='pcie-root-port'/> (the QEMU device name libvirt records) */
   modelName?: string;
+  /** USB companion controllers (ich9-uhci*): <master startport=/>, the first port they serve of the same index's USB2 controller */
+  master?: { startport: number };
 }
 
 export interface NetInterface extends DeviceCommon {
@@ -256,5 +258,7 @@ export interface Domain {
   onPoweroff?: LifecycleAction;
   onReboot?: LifecycleAction;
   onCrash?: LifecycleAction;
+  /** <pm>: whether the guest may suspend to RAM (S3) / to disk (S4); unset leaves QEMU's default */
+  pm?: { suspendToMem?: boolean; suspendToDisk?: boolean };
   devices: DomainDevices;
 }

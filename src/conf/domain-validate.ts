@@ -112,7 +112,9 @@ function validateDevices(dom: Domain): void {
   }
   const ctrls = new Set<string>();
   for (const c of d.controllers) {
-    const key = `${c.type}:${c.index}`;
+    // USB companions share the index of their USB2 controller
+    const key = c.master ? `${c.type}:${c.index}:${c.model ?? ''}` : `${c.type}:${c.index}`;
+    if (c.master && !(c.type === 'usb' && /^ich9-uhci/.test(c.model ?? ''))) throw xmlErr(`<master> fits only USB companion controllers (ich9-uhci1..3), not controller type '${c.type}' model '${c.model ?? ''}'`);
     if (ctrls.has(key)) throw xmlErr(`controller type '${c.type}' index ${c.index} is defined more than once`);
     ctrls.add(key);
     if (c.type === 'ide' && q35) throw unsupported('IDE controllers are not available on a q35 machine');

@@ -1,7 +1,7 @@
 // <domain> XML: parseDomainXml (parse only: no defaults) and formatDomainXml
 // (libvirt's element order and layout). Devices live in domain-devices-xml.ts and
 // domain-chardev-xml.ts.
-import type { Domain, DomainClock, DomainCpu, DomainDevices, DomainOs, LifecycleAction } from './domain-types.js';
+import type { Controller, Domain, DomainClock, DomainCpu, DomainDevices, DomainOs, LifecycleAction } from './domain-types.js';
 import { parseXmlDocument, type XmlElement } from '../util/xml-reader.js';
 import { el, raw, renderXml, textEl, flagEl, onOff, type XmlChild, type XmlNode } from '../util/xml-writer.js';
 import { parseSizeKiB } from '../util/units.js';
@@ -96,6 +96,14 @@ export function parseDomainElement(x: XmlElement): Domain {
   if (onPoweroff) dom.onPoweroff = onPoweroff;
   if (onReboot) dom.onReboot = onReboot;
   if (onCrash) dom.onCrash = onCrash;
+  const pm = x.child('pm');
+  if (pm) {
+    dom.pm = {};
+    const mem = pm.child('suspend-to-mem');
+    const disk = pm.child('suspend-to-disk');
+    if (mem) dom.pm.suspendToMem = mem.reqEnumAttr('enabled', ['yes', 'no'] as const) === 'yes';
+    if (disk) dom.pm.suspendToDisk = disk.reqEnumAttr('enabled', ['yes', 'no'] as const) === 'yes';
+  }
   const devices = x.child('devices');
   if (devices) dom.devices = parseDevices(devices);
   return dom;
@@ -209,6 +217,7 @@ function parseClock(x: XmlElement): DomainClock {
 
 function parseDevices(x: XmlElement): DomainDevices {
   const d = emptyDevices();
+  const unindexed = new Set<Controller>();
   for (const c of x.allChildren()) {
     switch (c.name) {
       case 'emulator':
@@ -216,7 +225,12 @@ function parseDevices(x: XmlElement): DomainDevices {
         d.emulator = c.text().trim();
         break;
       case 'disk': d.disks.push(dev.parseDisk(c)); break;
-      case 'controller': d.controllers.push(dev.parseController(c)); break;
+      case 'controller': {
+        const ctl = dev.parseController(c);
+        if (c.attr('index') === undefined) unindexed.add(ctl);
+        d.controllers.push(ctl);
+        break;
+      }
       case 'interface': d.interfaces.push(dev.parseInterface(c)); break;
       case 'serial': d.serials.push(parseCharDevice(c, 'serial')); break;
       case 'console': d.consoles.push(parseCharDevice(c, 'console')); break;
@@ -236,7 +250,31 @@ function parseDevices(x: XmlElement): DomainDevices {
         throw c.error(`unsupported element <${c.name}> in <devices>`);
     }
   }
+  assignControllerIndexes(d.controllers, unindexed);
   return d;
+}
+
+const USB2_MODELS = new Set(['ich9-ehci1', 'ich9-uhci1', 'ich9-uhci2', 'ich9-uhci3']);
+
+/**
+ * A controller without index= gets one, as libvirt's post-parse does (virt-install leaves them
+ * out): a USB2 companion shares the index of the USB2 controller before it unless that index
+ * already has its model; any other takes the lowest index its type does not use yet.
+ */
+function assignControllerIndexes(list: Controller[], unindexed: Set<Controller>): void {
+  for (const c of unindexed) c.index = -1;
+  list.forEach((c, i) => {
+    if (!unindexed.has(c)) return;
+    const prev = i > 0 ? list[i - 1] : undefined;
+    if (c.type === 'usb' && USB2_MODELS.has(c.model ?? '') && prev?.type === 'usb' && USB2_MODELS.has(prev.model ?? '') &&
+        !list.some((o) => o.type === 'usb' && o.index === prev.index && o.model === c.model)) {
+      c.index = prev.index;
+      return;
+    }
+    let idx = 0;
+    while (list.some((o) => o.type === c.type && o.index === idx)) idx++;
+    c.index = idx;
+  });
 }
 
 // ---------------------------------------------------------------- format
@@ -268,6 +306,10 @@ export function formatDomainNode(dom: Domain, opts: FormatOptions = {}): XmlNode
     textEl('on_poweroff', dom.onPoweroff),
     textEl('on_reboot', dom.onReboot),
     textEl('on_crash', dom.onCrash),
+    dom.pm && el('pm', {}, [
+      dom.pm.suspendToMem !== undefined && el('suspend-to-mem', { enabled: dom.pm.suspendToMem ? 'yes' : 'no' }),
+      dom.pm.suspendToDisk !== undefined && el('suspend-to-disk', { enabled: dom.pm.suspendToDisk ? 'yes' : 'no' }),
+    ]),
     formatDevices(dom.devices, opts),
   ]);
 }

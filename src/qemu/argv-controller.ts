@@ -80,7 +80,10 @@ export function controllerDeviceProps(c: Controller, dom: Domain, caps: QemuCaps
       const model = c.model ?? (isQ35(dom) ? 'qemu-xhci' : 'piix3-uhci');
       if (model === 'none') return undefined;
       const driver = pick(USB_MODELS, model, 'USB controller');
-      props = { driver, ...(c.ports && driver.endsWith('xhci') ? { p2: c.ports, p3: c.ports } : {}), id };
+      // a companion serves ports of the USB2 controller's bus and has no bus (nor id) of its own
+      props = c.master
+        ? { driver, masterbus: `${id}.0`, firstport: c.master.startport }
+        : { driver, ...(c.ports && driver.endsWith('xhci') ? { p2: c.ports, p3: c.ports } : {}), id };
       break;
     }
     case 'sata':

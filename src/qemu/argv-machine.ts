@@ -2,7 +2,7 @@
 import { TsvirtError } from '../util/errors.js';
 import type { Domain, LifecycleAction } from '../conf/domain-types.js';
 import type { ArgvContext, QemuCaps, QemuMachineType } from './caps-types.js';
-import { type ArgPair, type Props, jsonArg, keyValues, optValue } from './argv-common.js';
+import { type ArgPair, type Props, isQ35, jsonArg, keyValues, optValue } from './argv-common.js';
 import { blockdevPair } from './argv-disk.js';
 
 const unsupported = (msg: string) => new TsvirtError('config-unsupported', msg);
@@ -163,6 +163,15 @@ function bootArgs(dom: Domain): ArgPair[] {
   return args;
 }
 
+/** <pm>: S3/S4 are switched on the chipset's power-management device (PIIX4 on pc, ICH9's LPC on q35). */
+function pmArgs(dom: Domain): ArgPair[] {
+  const dev = isQ35(dom) ? 'ICH9-LPC' : 'PIIX4_PM';
+  const out: ArgPair[] = [];
+  if (dom.pm?.suspendToMem !== undefined) out.push(['-global', `${dev}.disable_s3=${dom.pm.suspendToMem ? 0 : 1}`]);
+  if (dom.pm?.suspendToDisk !== undefined) out.push(['-global', `${dev}.disable_s4=${dom.pm.suspendToDisk ? 0 : 1}`]);
+  return out;
+}
+
 /** Everything before the devices, in libvirt's order.  */
 export function machineArgs(dom: Domain, caps: QemuCaps, ctx: ArgvContext): ArgPair[] {
   if (dom.os.type !== 'hvm') throw unsupported(`<os><type>${String(dom.os.type)}</type> is not supported (only hvm)`);
@@ -182,7 +191,7 @@ export function machineArgs(dom: Domain, caps: QemuCaps, ctx: ArgvContext): ArgP
     ['-chardev', keyValues('socket', [['id', 'charmonitor'], ['path', ctx.monitorPath], ['server', 'on'], ['wait', 'off']])],
     ['-mon', 'chardev=charmonitor,id=monitor,mode=control'],
   );
-  args.push(...clockArgs(dom, ctx), ...lifecycleArgs(dom), ...bootArgs(dom));
+  args.push(...clockArgs(dom, ctx), ...lifecycleArgs(dom), ...pmArgs(dom), ...bootArgs(dom));
   return args;
 }
 

@@ -12,7 +12,8 @@ export function guestCapsOf(caps: QemuCaps): GuestCapsInput {
     arch: caps.arch,
     wordsize: WORDSIZE[caps.arch] ?? 64,
     emulator: caps.binary,
-    machines: caps.machines.flatMap((m) => [
+    // the default machine first, as libvirt lists it: clients (virt-install) take the first one
+    machines: [...caps.machines].sort((a, b) => Number(b.isDefault === true) - Number(a.isDefault === true)).flatMap((m) => [
       { name: m.name, maxCpus: m.cpuMax, deprecated: m.deprecated },
       ...(m.alias ? [{ name: m.alias, canonical: m.name, maxCpus: m.cpuMax }] : []),
     ]),

@@ -10,8 +10,8 @@ import type { CharDevice, Domain } from '../conf/domain-types.js';
 import { TsvirtError, toTsvirtError } from '../util/errors.js';
 import type { DomainService } from './domain-service.js';
 
-/** Close code for a console refused or ended with an error; the reason is the message. */
-export const CONSOLE_ERROR_CLOSE = 4000;
+import { CONSOLE_ERROR_CLOSE } from '../protocol/paths.js';
+export { CONSOLE_ERROR_CLOSE };
 
 /** the client end of a session: where the guest's bytes go, and how it learns of the end */
 export interface ConsolePeer {

@@ -206,6 +206,9 @@ test('live: start, vncdisplay, ttyconsole, console over piped stdin, destroy', {
         });
       });
       clearInterval(typer);
+      // a second console on the same device is refused with virsh's error while this one is open
+      const second = await d.cli(['console', 'live']);
+      assert.deepEqual([second.code, second.stderr], [1, 'error: operation failed: Active console session exists for this domain\n']);
       con.stdin.write(Buffer.from([0x1d]));
       assert.equal(await done, 0);
       assert.match(text, /^Connected to domain 'live'\nEscape character is \^\] \(Ctrl \+ \]\)\n/);

@@ -5,6 +5,7 @@ import { TsvirtError, type ErrorCode } from '../../protocol/errors.js';
 import { withContext } from '../errors.js';
 import { CliError, type CommandDef, type Ctx } from '../types.js';
 import { DOMAIN_OPT } from './lifecycle.js';
+import { CONSOLE_ERROR_CLOSE } from '../../protocol/paths.js';
 
 export const ESCAPE_BYTE = 0x1d;
 /** After piped stdin ends, keep showing the guest's output this long before leaving. */
@@ -84,7 +85,9 @@ export async function runConsole(ctx: Ctx, domain: string, dev: string | undefin
       stdin.resume();
     });
     ws.on('message', (data: Buffer) => ctx.stdout.write(data));
-    ws.once('close', () => finish());
+    // a refusal (another session is active) or an error ends the console with its message
+    ws.once('close', (code: number, reason: Buffer) =>
+      finish(code === CONSOLE_ERROR_CLOSE ? new TsvirtError('operation-failed', reason.toString() || 'console closed') : undefined));
   });
 }
 

@@ -24,7 +24,9 @@ const size = (bytes: number, raw: boolean) => (raw ? `${bytes} bytes` : prettyCa
 export function formatPoolInfo(p: PoolSummary, bytes = false): string {
   let s = field('Name:', p.name) + field('UUID:', p.uuid) + field('State:', p.active ? 'running' : 'inactive')
     + field('Persistent:', p.persistent ? 'yes' : 'no') + field('Autostart:', p.autostart ? 'yes' : 'no');
-  if (p.active) s += field('Capacity:', size(p.capacity, bytes)) + field('Allocation:', size(p.allocation, bytes)) + field('Available:', size(p.available, bytes));
+  // virsh's pool-info --bytes prints the bare number (vol-info --bytes adds "bytes")
+  const psize = (n: number) => (bytes ? String(n) : prettyCapacity(n));
+  if (p.active) s += field('Capacity:', psize(p.capacity)) + field('Allocation:', psize(p.allocation)) + field('Available:', psize(p.available));
   return s;
 }
 

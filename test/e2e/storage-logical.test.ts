@@ -56,7 +56,7 @@ test('logical pool: define-as, build (pvcreate + vgcreate), start, info, destroy
   await ok(['pool-start', VG]);
   const info = await ok(['pool-info', VG, '--bytes']);
   assert.match(info, /^State:\s+running$/m);
-  const cap = Number(/^Capacity:\s+(\d+) bytes$/m.exec(info)?.[1]);
+  const cap = Number(/^Capacity:\s+(\d+)$/m.exec(info)?.[1]);
   assert.ok(cap > 80 * 1024 ** 2 && cap <= 96 * 1024 ** 2, `capacity ${cap}`);
   assert.match(await ok(['vol-list', VG]), /^ Name\s+Path\s*\n-+\n$/m);
 });

@@ -1,0 +1,148 @@
+// Event callbacks of libvirt's protocol. A client registers callbacks (per object kind and
+// event id, optionally for one object); each becomes a subscription to the daemon's event
+// bus, which relays the events it has as libvirt's messages. The bus has domain lifecycle
+// events only: every other event id registers fine and simply never fires, as on a
+// libvirtd whose driver never raises that event. Subscriptions end with their deregister
+// call or with the connection.
+import { EVENT_NUMBER, eventDetailNumber } from '../../protocol/libvirt/enums.js';
+import { DOMAIN_EVENT_ID_LIFECYCLE, EVENT_ID_LAST, LEGACY_DOMAIN_EVENT_ID_MAX, eventMessages } from '../../protocol/libvirt/procs-events.js';
+import type { TsvirtEvent } from '../../protocol/types.js';
+import { TsvirtError } from '../../util/errors.js';
+import type { RpcConnection } from './rpc-connection.js';
+import type { Impls, RpcContext } from './rpc-impl.js';
+import { uuidString, wireDomain } from './rpc-ids.js';
+
+type Kind = keyof typeof EVENT_ID_LAST;
+
+/** how the client registered: the message it expects differs */
+type Style = 'legacy' | 'callback';
+
+interface Callback {
+  kind: Kind;
+  eventID: number;
+  style: Style;
+  /** the one object the client asked about: a UUID, or a node device's name */
+  only?: string;
+  unsubscribe?: () => void;
+}
+
+class ConnectionEvents {
+  readonly callbacks = new Map<number, Callback>();
+  private nextId = 1;
+
+  constructor(private readonly conn: RpcConnection) {
+    conn.onClose(() => {
+      for (const cb of this.callbacks.values()) cb.unsubscribe?.();
+      this.callbacks.clear();
+    });
+  }
+
+  add(cb: Callback, ctx: RpcContext): number {
+    const id = this.nextId++;
+    this.callbacks.set(id, cb);
+    const relay = relayOf(cb, id);
+    // events start after the reply, so the client knows the callback id before its first message
+    if (relay) {
+      ctx.afterReply(() => {
+        if (this.callbacks.get(id) !== cb || this.conn.isClosed) return;
+        cb.unsubscribe = this.conn.deps.events.subscribe((ev) => relay(this.conn, ev));
+      });
+    }
+    return id;
+  }
+
+  remove(id: number): void {
+    this.callbacks.get(id)?.unsubscribe?.();
+    this.callbacks.delete(id);
+  }
+
+  /** the first callback of a kind and event id, whatever its style (libvirtd looks them up so) */
+  find(kind: Kind, eventID: number): number | undefined {
+    for (const [id, cb] of this.callbacks) if (cb.kind === kind && cb.eventID === eventID) return id;
+    return undefined;
+  }
+}
+
+const perConnection = new WeakMap<RpcConnection, ConnectionEvents>();
+
+function eventsOf(conn: RpcConnection): ConnectionEvents {
+  let e = perConnection.get(conn);
+  if (!e) perConnection.set(conn, (e = new ConnectionEvents(conn)));
+  return e;
+}
+
+type Relay = (conn: RpcConnection, ev: TsvirtEvent) => void;
+
+/** how a callback turns bus events into messages; undefined when tsvirt has no such event */
+function relayOf(cb: Callback, callbackID: number): Relay | undefined {
+  if (cb.kind !== 'domain' || cb.eventID !== DOMAIN_EVENT_ID_LIFECYCLE) return undefined;
+  return (conn, ev) => {
+    if (ev.type !== 'lifecycle' || (cb.only !== undefined && ev.domain.uuid !== cb.only)) return;
+    const msg = { dom: wireDomain(ev.domain), event: EVENT_NUMBER[ev.event], detail: eventDetailNumber(ev.event, ev.detail) };
+    if (cb.style === 'legacy') {
+      const m = eventMessages.DOMAIN_EVENT_LIFECYCLE;
+      conn.sendMessage(m.num, m.body, msg);
+    } else {
+      const m = eventMessages.DOMAIN_EVENT_CALLBACK_LIFECYCLE;
+      conn.sendMessage(m.num, m.body, { callbackID, msg });
+    }
+  };
+}
+
+const WORDS: Record<Kind, string> = { domain: '', network: 'network ', storagePool: 'storage pool ', nodeDevice: 'node device ', secret: 'secret ' };
+
+function checkId(kind: Kind, eventID: number, last: number = EVENT_ID_LAST[kind]): void {
+  if (eventID < 0 || eventID >= last) throw new TsvirtError('internal-error', `unsupported ${WORDS[kind]}event ID ${eventID}`);
+}
+
+function register(kind: Kind, eventID: number, only: string | undefined, ctx: RpcContext): { callbackID: number } {
+  checkId(kind, eventID);
+  return { callbackID: eventsOf(ctx.conn).add({ kind, eventID, style: 'callback', only }, ctx) };
+}
+
+function deregister(kind: Kind, callbackID: number, ctx: RpcContext): void {
+  const e = eventsOf(ctx.conn);
+  if (e.callbacks.get(callbackID)?.kind !== kind) {
+    throw new TsvirtError('internal-error', `${kind === 'domain' ? 'domain ' : WORDS[kind]}event callback ${callbackID} not registered`);
+  }
+  e.remove(callbackID);
+}
+
+/** the older styles: one callback per event id, found again by the id */
+function deregisterLegacy(eventID: number, ctx: RpcContext): void {
+  const e = eventsOf(ctx.conn);
+  const id = e.find('domain', eventID);
+  if (id === undefined) throw new TsvirtError('internal-error', `domain event ${eventID} not registered`);
+  e.remove(id);
+}
+
+// A filter names its object by UUID (by name for node devices). libvirtd does not look the
+// object up either: a callback for an object that does not exist yet is allowed.
+export const eventImpls: Impls = {
+  CONNECT_DOMAIN_EVENT_REGISTER: (_a, ctx) => {
+    eventsOf(ctx.conn).add({ kind: 'domain', eventID: DOMAIN_EVENT_ID_LIFECYCLE, style: 'legacy' }, ctx);
+    return { cb_registered: 1 };
+  },
+  CONNECT_DOMAIN_EVENT_DEREGISTER: (_a, ctx) => {
+    deregisterLegacy(DOMAIN_EVENT_ID_LIFECYCLE, ctx);
+    return { cb_registered: 0 };
+  },
+  CONNECT_DOMAIN_EVENT_REGISTER_ANY: ({ eventID }, ctx) => {
+    checkId('domain', eventID, LEGACY_DOMAIN_EVENT_ID_MAX + 1);
+    eventsOf(ctx.conn).add({ kind: 'domain', eventID, style: 'legacy' }, ctx);
+  },
+  CONNECT_DOMAIN_EVENT_DEREGISTER_ANY: ({ eventID }, ctx) => {
+    checkId('domain', eventID, LEGACY_DOMAIN_EVENT_ID_MAX + 1);
+    deregisterLegacy(eventID, ctx);
+  },
+  CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY: ({ eventID, dom }, ctx) => register('domain', eventID, dom ? uuidString(dom.uuid) : undefined, ctx),
+  CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY: ({ callbackID }, ctx) => deregister('domain', callbackID, ctx),
+  CONNECT_NETWORK_EVENT_REGISTER_ANY: ({ eventID, net }, ctx) => register('network', eventID, net ? uuidString(net.uuid) : undefined, ctx),
+  CONNECT_NETWORK_EVENT_DEREGISTER_ANY: ({ callbackID }, ctx) => deregister('network', callbackID, ctx),
+  CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY: ({ eventID, pool }, ctx) => register('storagePool', eventID, pool ? uuidString(pool.uuid) : undefined, ctx),
+  CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY: ({ callbackID }, ctx) => deregister('storagePool', callbackID, ctx),
+  CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY: ({ eventID, dev }, ctx) => register('nodeDevice', eventID, dev?.name, ctx),
+  CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY: ({ callbackID }, ctx) => deregister('nodeDevice', callbackID, ctx),
+  CONNECT_SECRET_EVENT_REGISTER_ANY: ({ eventID, secret }, ctx) => register('secret', eventID, secret ? uuidString(secret.uuid) : undefined, ctx),
+  CONNECT_SECRET_EVENT_DEREGISTER_ANY: ({ callbackID }, ctx) => deregister('secret', callbackID, ctx),
+};

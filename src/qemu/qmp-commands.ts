@@ -257,3 +257,26 @@ export interface QmpCpuInfoFast {
 export function queryCpusFast(mon: Mon, opts?: Opts): Promise<QmpCpuInfoFast[]> {
   return mon.execute<QmpCpuInfoFast[]>('query-cpus-fast', undefined, opts);
 }
+
+// ---- statistics ----
+
+/** I/O counters of one block backend (QEMU's BlockDeviceStats, the fields tsvirt reads). */
+export interface QmpBlockDeviceStats {
+  rd_bytes: number; wr_bytes: number; rd_operations: number; wr_operations: number; flush_operations: number;
+  rd_total_time_ns: number; wr_total_time_ns: number; flush_total_time_ns: number;
+  failed_rd_operations?: number; failed_wr_operations?: number; failed_flush_operations?: number;
+}
+
+export interface QmpBlockStats {
+  /** the backend name; empty for -blockdev backends */
+  device?: string;
+  /** qdev id or QOM path of the guest device, e.g. /machine/peripheral/virtio-disk0/virtio-backend */
+  qdev?: string;
+  'node-name'?: string;
+  stats: QmpBlockDeviceStats;
+}
+
+/** Counters of every block backend attached to a guest device. */
+export function queryBlockstats(mon: Mon, opts?: Opts): Promise<QmpBlockStats[]> {
+  return mon.execute<QmpBlockStats[]>('query-blockstats', { 'query-nodes': false }, opts);
+}

@@ -105,8 +105,8 @@ export class QemuVm extends EventEmitter<VmEvents> {
     await qmp.systemReset(this.monitor);
   }
 
-  /** Presses keys together (QEMU qcodes, e.g. ctrl alt delete), as virsh send-key. */
-  async sendKey(keys: string[], holdTimeMs?: number): Promise<void> {
+  /** Presses keys together (QEMU qcodes, e.g. ctrl alt delete, or qnum numbers), as virsh send-key. */
+  async sendKey(keys: Array<string | number>, holdTimeMs?: number): Promise<void> {
     this.requireRunning();
     await qmp.sendKey(this.monitor, keys, holdTimeMs);
   }

@@ -56,7 +56,8 @@ export async function startTestDaemon(opts: { root?: string; netns?: string; arg
     });
     await log.close();
     const deadline = Date.now() + 30_000;
-    while (!(await socketAnswers(socket))) {
+    // the libvirt-protocol socket is bound after the API one: wait for both
+    while (!(await socketAnswers(socket)) || !(await socketAnswers(path.join(root, 'run/tsvirt/libvirt-sock')))) {
       if (child.exitCode !== null) throw new Error(`tsvirtd exited with ${child.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
       if (Date.now() > deadline) throw new Error(`tsvirtd did not listen within 30 s: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 50));

@@ -1,0 +1,125 @@
+// Statistics of one running QEMU, as libvirt's domblkstat, domifstat, dommemstat and
+// vcpuinfo report them: block counters from QMP, vCPU threads from QMP plus /proc,
+// memory from the balloon and the process, NIC counters from the host's tap device.
+import { promises as fs } from 'node:fs';
+import type { Disk, NetInterface } from '../conf/domain-types.js';
+import { TsvirtError } from '../util/errors.js';
+import * as qmp from './qmp-commands.js';
+import type { QemuVm } from './vm.js';
+
+export interface BlockCounters {
+  rdReq: number; rdBytes: number; wrReq: number; wrBytes: number; flushReq: number;
+  rdTotalTimeNs: number; wrTotalTimeNs: number; flushTotalTimeNs: number;
+}
+
+const ZERO: BlockCounters = { rdReq: 0, rdBytes: 0, wrReq: 0, wrBytes: 0, flushReq: 0, rdTotalTimeNs: 0, wrTotalTimeNs: 0, flushTotalTimeNs: 0 };
+
+/** does a query-blockstats / query-block `qdev` (id or QOM path) belong to the device with this id? */
+export function qdevIs(qdev: string | undefined, id: string): boolean {
+  if (!qdev) return false;
+  return qdev === id || qdev === `/machine/peripheral/${id}` || qdev.startsWith(`/machine/peripheral/${id}/`);
+}
+
+/** Counters of the given disks (all of them summed when several), read from QEMU. */
+export async function blockCounters(vm: QemuVm, disks: Disk[]): Promise<BlockCounters> {
+  const all = await qmp.queryBlockstats(vm.monitor);
+  const sum = { ...ZERO };
+  for (const d of disks) {
+    const s = all.find((b) => d.alias && qdevIs(b.qdev, d.alias))?.stats;
+    if (!s) continue; // an empty CD-ROM drive has no backend counters worth adding
+    sum.rdReq += s.rd_operations; sum.rdBytes += s.rd_bytes; sum.wrReq += s.wr_operations; sum.wrBytes += s.wr_bytes;
+    sum.flushReq += s.flush_operations; sum.rdTotalTimeNs += s.rd_total_time_ns;
+    sum.wrTotalTimeNs += s.wr_total_time_ns; sum.flushTotalTimeNs += s.flush_total_time_ns;
+  }
+  return sum;
+}
+
+export interface NicCounters {
+  rxBytes: number; rxPackets: number; rxErrs: number; rxDrop: number;
+  txBytes: number; txPackets: number; txErrs: number; txDrop: number;
+}
+
+/**
+ * A NIC's counters from its host tap (/sys/class/net/<tap>/statistics). What the host
+ * receives on the tap the guest sent, so rx and tx swap, as libvirt reports them.
+ */
+export async function nicCounters(nic: NetInterface): Promise<NicCounters> {
+  const tap = nic.target?.dev;
+  if (!tap) {
+    throw new TsvirtError('operation-unsupported', `interface with MAC '${nic.mac}' (type '${nic.type}') has no host device to read statistics from`);
+  }
+  const read = async (name: string) => Number((await fs.readFile(`/sys/class/net/${tap}/statistics/${name}`, 'utf8')).trim());
+  try {
+    return {
+      rxBytes: await read('tx_bytes'), rxPackets: await read('tx_packets'), rxErrs: await read('tx_errors'), rxDrop: await read('tx_dropped'),
+      txBytes: await read('rx_bytes'), txPackets: await read('rx_packets'), txErrs: await read('rx_errors'), txDrop: await read('rx_dropped'),
+    };
+  } catch (e) {
+    throw new TsvirtError('operation-failed', `cannot read statistics of interface '${tap}': ${(e as Error).message}`);
+  }
+}
+
+export interface MemoryCounters {
+  /** balloon size: the memory the guest has now */
+  actualKiB: number;
+  /** resident set size of the QEMU process */
+  rssKiB: number;
+}
+
+/** The balloon's size (or the defined memory without a balloon) and QEMU's RSS. */
+export async function memoryCounters(vm: QemuVm): Promise<MemoryCounters> {
+  let actualKiB = vm.live.currentMemory ?? vm.live.memory;
+  if (vm.live.devices.memballoon && vm.live.devices.memballoon.model !== 'none') {
+    actualKiB = Math.floor((await qmp.queryBalloon(vm.monitor)).actual / 1024);
+  }
+  return { actualKiB, rssKiB: await rssKiB(vm.pid) };
+}
+
+async function rssKiB(pid: number): Promise<number> {
+  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(status);
+  return m ? Number(m[1]) : 0;
+}
+
+export interface VcpuThread {
+  number: number;
+  state: 'running' | 'blocked' | 'offline';
+  cpuTimeNs: number;
+  /** the host CPU the thread last ran on */
+  cpu: number;
+  /** host CPUs the thread may run on */
+  affinity: number[];
+}
+
+/** vCPU threads (query-cpus-fast) with their CPU time, last CPU and affinity from /proc. */
+export async function vcpuThreads(vm: QemuVm): Promise<VcpuThread[]> {
+  const cpus = await qmp.queryCpusFast(vm.monitor);
+  const out: VcpuThread[] = [];
+  for (const c of cpus) {
+    const base = `/proc/${vm.pid}/task/${c['thread-id']}`;
+    const stat = await fs.readFile(`${base}/stat`, 'utf8').catch(() => '');
+    // fields after "(comm) ": state is [0]; utime [11], stime [12]; processor [36]
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(f[11] ?? 0) + Number(f[12] ?? 0);
+    const status = await fs.readFile(`${base}/status`, 'utf8').catch(() => '');
+    const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(status)?.[1] ?? '';
+    out.push({
+      number: c['cpu-index'],
+      state: 'running',
+      cpuTimeNs: Number.isFinite(ticks) ? Math.round((ticks / 100) * 1e9) : 0,
+      cpu: Number(f[36] ?? 0) || 0,
+      affinity: parseCpuList(list),
+    });
+  }
+  return out.sort((a, b) => a.number - b.number);
+}
+
+/** "0-3,6" -> [0,1,2,3,6] */
+export function parseCpuList(s: string): number[] {
+  const out: number[] = [];
+  for (const part of s.split(',').filter(Boolean)) {
+    const [a, b] = part.split('-').map(Number);
+    for (let i = a; i <= (b ?? a); i++) out.push(i);
+  }
+  return out;
+}

@@ -94,7 +94,7 @@ test('lifecycle events reach subscribers', async () => {
     await rw.call('domain.undefine', { domain: 'api4' });
     const deadline = Date.now() + 2000;
     while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    assert.deepEqual(seen.map((e) => `${e.domain.name} ${e.event} ${e.detail}`), ['api4 defined added', 'api4 undefined removed']);
+    assert.deepEqual(seen.map((e) => (e.type === 'lifecycle' ? `${e.domain.name} ${e.event} ${e.detail}` : e.type)), ['api4 defined added', 'api4 undefined removed']);
   } finally {
     sub.close();
   }

@@ -2,6 +2,7 @@
 import { consoleCommand } from './commands/console.js';
 import { editCommand } from './commands/edit.js';
 import { eventCommand } from './commands/event.js';
+import { netEventCommand, poolEventCommand } from './commands/object-events.js';
 import { helpFor } from './commands/help.js';
 import { hostCommands } from './commands/host.js';
 import { infoCommands } from './commands/info.js';
@@ -39,7 +40,7 @@ const quit = (name: string): CommandDef => ({
 });
 
 export const COMMANDS: CommandDef[] = [
-  listCommand, ...lifecycleCommands, ...infoCommands, editCommand, consoleCommand, eventCommand,
+  listCommand, ...lifecycleCommands, ...infoCommands, editCommand, consoleCommand, eventCommand, netEventCommand, poolEventCommand,
   ...hostCommands, ...poolCommands, ...volumeCommands, ...deviceCommands, ...networkCommands, ...interfaceCommands, ...nodedevCommands, uiCommand, helpCommand, quit('quit'), quit('exit'),
 ];
 

@@ -24,6 +24,7 @@ import { UndoStack } from '../util/undo.js';
 import type { DomainEntry } from './domain-registry.js';
 import type { DomainService } from './domain-service.js';
 import type { DomainStore } from './domain-store.js';
+import type { EventBus } from './event-bus.js';
 
 /** virsh's --live --config --current --persistent. */
 export interface DeviceFlags {
@@ -63,6 +64,7 @@ export class DeviceService {
     private readonly domains: DomainService,
     private readonly store: DomainStore,
     private readonly driver: QemuDriver,
+    private readonly events?: EventBus,
   ) {}
 
   attach(ref: string, xml: string, flags: DeviceFlags): Promise<void> {
@@ -120,6 +122,9 @@ export class DeviceService {
       const one = oneDeviceDef(vm.live, have);
       await handler.detach(vm, have.device as never, { caps, dom: vm.live });
       vm.live = withDeviceRemoved(vm.live, p).def;
+      // the handler returned after QEMU's DEVICE_DELETED: the guest has let go (libvirt's DEVICE_REMOVED)
+      const alias = (have.device as { alias?: string }).alias;
+      if (alias) this.events?.emit({ type: 'device-removed', domain: { name: entry.config.name, uuid: entry.config.uuid, id: entry.id }, alias, time: Date.now() });
       await this.releaseOne(vm.record, one);
     } else {
       if (op === 'update' && !handler.update) throw new TsvirtError('operation-unsupported', `live update of device type '${p.kind}' is not supported`);

@@ -231,7 +231,7 @@ export class DomainService {
   suspend(ref: string): Promise<void> {
     return this.withVm(ref, (vm) => vm.suspend());
   }
-  sendKey(ref: string, keys: string[], holdTimeMs?: number): Promise<void> {
+  sendKey(ref: string, keys: Array<string | number>, holdTimeMs?: number): Promise<void> {
     return this.withVm(ref, (vm) => vm.sendKey(keys, holdTimeMs));
   }
   resume(ref: string): Promise<void> {
@@ -242,6 +242,25 @@ export class DomainService {
       await vm.destroy(graceful);
       // the 'change' handler cleans up (host resources too); the caller sees it all done
       await entry.stopping;
+    });
+  }
+
+  /** Sets (or with no value removes) the <title> or <description> of the running domain and/or the definition (virsh desc). */
+  async setText(ref: string, field: 'title' | 'description', value: string | undefined, target: { live: boolean; config: boolean }): Promise<void> {
+    const entry = this.registry.lookup(ref);
+    if (field === 'title' && value?.includes('\n')) throw new TsvirtError('invalid-arg', "title can't contain newlines");
+    await this.locks.run(`uuid:${entry.config.uuid}`, async () => {
+      if (target.live && !entry.vm) throw new TsvirtError('operation-invalid', 'domain is not running');
+      if (target.config && !entry.persistent) throw new TsvirtError('operation-invalid', 'transient domains do not have any persistent config');
+      if (target.config) {
+        const def: Domain = { ...entry.config, [field]: value || undefined };
+        await this.store.saveConfig(def);
+        this.registry.setConfig(entry, def);
+      }
+      if (target.live && entry.vm) {
+        entry.vm.live[field] = value || undefined;
+        await this.saveStatus(entry);
+      }
     });
   }
 

@@ -17,6 +17,7 @@ import { makeWebHandlers } from './handlers-web.js';
 import { WebAuth } from './web-auth.js';
 import { makeNodedevHandlers } from './handlers-nodedev.js';
 import type { NodeDeviceService } from './nodedev-service.js';
+import { makeStatsHandlers } from './handlers-stats.js';
 
 export function makeHandlers(service: DomainService, driver: QemuDriver, version: string, storage: StorageService, networks: NetworkService, devices: DeviceService, nodedevs: NodeDeviceService, web: WebAuth = new WebAuth()): Handlers {
   return {
@@ -52,5 +53,6 @@ export function makeHandlers(service: DomainService, driver: QemuDriver, version
     ...makeNetworkHandlers(networks, service),
     ...makeWebHandlers(service, web),
     ...makeNodedevHandlers(nodedevs),
+    ...makeStatsHandlers(service),
   };
 }

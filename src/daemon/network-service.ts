@@ -6,6 +6,8 @@ import { TsvirtError } from '../util/errors.js';
 import { NetworkDriver } from '../network/network-driver.js';
 import type { Lease } from '../host/dnsmasq.js';
 import type { NetSummary, NetLease } from '../protocol/methods-network.js';
+import type { NetworkEvent } from '../protocol/types.js';
+import type { EventBus } from './event-bus.js';
 import type { Logger } from './domain-service.js';
 import { JobLocks } from './jobs.js';
 import type { NetworkStore, StoredNetwork } from './network-store.js';
@@ -15,7 +17,7 @@ export class NetworkService {
   private readonly locks = new JobLocks();
   readonly driver: NetworkDriver;
 
-  constructor(private readonly store: NetworkStore, private readonly log: Logger) {
+  constructor(private readonly store: NetworkStore, private readonly log: Logger, private readonly events?: EventBus) {
     this.driver = new NetworkDriver(store.runDir);
   }
 
@@ -34,6 +36,11 @@ export class NetworkService {
     for (const n of this.nets.values()) {
       if (n.autostart && !n.live) await this.start(n.def.name).catch((e) => this.log.warn(`cannot autostart network '${n.def.name}': ${e.message}`));
     }
+  }
+
+  /** libvirt's network lifecycle event, once per change */
+  private emit(def: NetworkDef, event: NetworkEvent['event']): void {
+    this.events?.emit({ type: 'network', network: { name: def.name, uuid: def.uuid }, event, time: Date.now() });
   }
 
   private async markInactive(n: StoredNetwork): Promise<void> {
@@ -94,6 +101,7 @@ export class NetworkService {
       n.def = def;
       n.persistent = true;
       this.nets.set(def.name, n);
+      this.emit(def, 'defined');
       return this.summary(n);
     });
   }
@@ -106,6 +114,7 @@ export class NetworkService {
       const n: StoredNetwork = { def, persistent: false, autostart: false };
       await this.startNet(n);
       this.nets.set(def.name, n);
+      this.emit(def, 'started');
       return this.summary(n);
     });
   }
@@ -125,14 +134,19 @@ export class NetworkService {
   }
 
   start(ref: string): Promise<void> {
-    return this.withNet(ref, (n) => this.startNet(n));
+    return this.withNet(ref, async (n) => {
+      await this.startNet(n);
+      this.emit(n.def, 'started');
+    });
   }
 
   destroy(ref: string): Promise<void> {
     return this.withNet(ref, async (n) => {
       if (!n.live) throw new TsvirtError('operation-invalid', `network '${n.def.name}' is not active`);
-      await this.driver.stop(n.live);
+      const live = n.live;
+      await this.driver.stop(live);
       await this.markInactive(n);
+      this.emit(live, 'stopped');
     });
   }
 
@@ -143,6 +157,7 @@ export class NetworkService {
       n.persistent = false;
       n.autostart = false;
       if (!n.live) this.nets.delete(n.def.name);
+      this.emit(n.def, 'undefined');
     });
   }
 

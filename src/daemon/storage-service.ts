@@ -8,6 +8,8 @@ import { formatVolumeXml, parseVolumeXml, type StorageVolume } from '../conf/vol
 import { checkStorageName } from '../conf/storage-common-xml.js';
 import { TsvirtError } from '../util/errors.js';
 import type { PoolSummary, VolSummary } from '../protocol/methods-storage.js';
+import type { PoolEvent } from '../protocol/types.js';
+import type { EventBus } from './event-bus.js';
 import type { PoolBackend } from '../storage/backend.js';
 import { dirPoolBackend } from '../storage/dir-pool.js';
 import { logicalPoolBackend } from '../storage/logical-pool.js';
@@ -39,7 +41,13 @@ export class StorageService {
   readonly progress = new Map<string, Progress>();
   volumeUser: VolumeUser = () => undefined;
 
-  constructor(private readonly store: StorageStore, private readonly log: Logger, private readonly imagesDir: string) {}
+  constructor(private readonly store: StorageStore, private readonly log: Logger, private readonly imagesDir: string, private readonly events?: EventBus) {}
+
+  /** libvirt's storage pool lifecycle event, once per change */
+  private emit(p: StoredPool, event: PoolEvent['event'] | 'refresh'): void {
+    const pool = { name: p.def.name, uuid: p.def.uuid };
+    this.events?.emit(event === 'refresh' ? { type: 'pool-refresh', pool, time: Date.now() } : { type: 'pool', pool, event, time: Date.now() });
+  }
 
   /** Loads pools, re-checks active ones, autostarts, and on first start makes the default pool. */
   async init(): Promise<void> {
@@ -64,6 +72,7 @@ export class StorageService {
     p.active = false;
     await this.store.removeState(p.def.name);
     if (!p.persistent) this.pools.delete(p.def.name);
+    this.emit(p, 'stopped');
   }
 
   /** Where a volume of `p` named `name` lives (whether or not it exists). */
@@ -131,6 +140,7 @@ export class StorageService {
       p.def = def;
       p.persistent = true;
       this.pools.set(def.name, p);
+      this.emit(p, 'defined');
       return this.summary(p);
     });
   }
@@ -146,6 +156,7 @@ export class StorageService {
       await this.store.saveState(def);
       const p: StoredPool = { def, persistent: false, active: true, autostart: false };
       this.pools.set(def.name, p);
+      this.emit(p, 'started');
       return this.summary(p);
     });
   }
@@ -154,6 +165,7 @@ export class StorageService {
     return this.withPool(ref, async (p) => {
       if (p.active) throw new TsvirtError('operation-invalid', `storage pool '${p.def.name}' is already active`);
       await this.backend(p).build(p.def, overwrite);
+      this.emit(p, 'created');
     });
   }
 
@@ -164,6 +176,7 @@ export class StorageService {
       await this.backend(p).start(p.def);
       await this.store.saveState(p.def);
       p.active = true;
+      this.emit(p, 'started');
     });
   }
 
@@ -176,6 +189,7 @@ export class StorageService {
       await this.store.removeState(p.def.name);
       p.active = false;
       if (!p.persistent) this.pools.delete(p.def.name);
+      this.emit(p, 'stopped');
     });
   }
 
@@ -183,6 +197,7 @@ export class StorageService {
     return this.withPool(ref, async (p) => {
       if (p.active) throw new TsvirtError('operation-invalid', `storage pool '${p.def.name}' is still active`);
       await this.backend(p).delete(p.def);
+      this.emit(p, 'deleted');
     });
   }
 
@@ -192,6 +207,7 @@ export class StorageService {
       if (p.active) throw new TsvirtError('operation-invalid', `storage pool '${p.def.name}' is still active`);
       await this.store.removeConfig(p.def.name);
       this.pools.delete(p.def.name);
+      this.emit(p, 'undefined');
     });
   }
 
@@ -199,6 +215,7 @@ export class StorageService {
     return this.withPool(ref, async (p) => {
       if (!p.active) throw new TsvirtError('operation-invalid', `storage pool '${p.def.name}' is not active`);
       await this.backend(p).start(p.def).catch((e) => this.markInactive(p, e).then(() => { throw e; }));
+      this.emit(p, 'refresh');
     });
   }
 

@@ -8,6 +8,7 @@ import { deviceMethods } from './methods-devices.js';
 import { networkMethods } from './methods-network.js';
 import { webMethods } from './methods-web.js';
 import { nodedevMethods } from './methods-nodedev.js';
+import { statsMethods } from './methods-stats.js';
 
 export interface MethodDef<P extends z.ZodType, R extends z.ZodType> {
   params: P;
@@ -121,6 +122,7 @@ export const methods = {
   ...networkMethods,
   ...webMethods,
   ...nodedevMethods,
+  ...statsMethods,
 } as const;
 
 export type Methods = typeof methods;

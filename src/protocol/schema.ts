@@ -239,6 +239,25 @@ export class ZodObject<S extends Shape> extends ZodType<ObjectOutput<S>> {
   }
 }
 
+/** one of several object shapes (events): the first option that accepts the value */
+export class ZodUnion<T extends readonly ZodType[]> extends ZodType<Out<T[number]>> {
+  constructor(readonly options: T) {
+    super();
+  }
+  run(v: unknown, path: Array<string | number>, issues: Issue[]): unknown {
+    for (const o of this.options) {
+      const mine: Issue[] = [];
+      const r = o.run(v, path, mine);
+      if (!mine.length) return r;
+    }
+    issues.push({ path, message: 'expected one of the union\'s shapes' });
+    return v;
+  }
+  protected jsonOf(): Json {
+    return { oneOf: this.options.map((o) => o.json()) };
+  }
+}
+
 export const string = (): ZodString => new ZodString();
 export const number = (): ZodNumber => new ZodNumber();
 export const boolean = (): ZodBoolean => new ZodBoolean();
@@ -247,6 +266,7 @@ const enum_ = <const T extends string>(options: readonly T[]): ZodEnum<T> => new
 export { enum_ as enum };
 export const array = <T extends ZodType>(element: T): ZodArray<T> => new ZodArray(element);
 export const object = <S extends Shape>(shape: S): ZodObject<S> => new ZodObject(shape);
+export const union = <const T extends readonly ZodType[]>(options: T): ZodUnion<T> => new ZodUnion(options);
 
 /** The JSON Schema of what a schema accepts (OpenAPI 3.1 uses JSON Schema). */
 export function toJSONSchema(s: ZodType): Json {

@@ -38,7 +38,47 @@ export const LifecycleEventSchema = z.object({
 });
 export type LifecycleEvent = z.infer<typeof LifecycleEventSchema>;
 
-export const EventSchema = LifecycleEventSchema;
+const DomainOfEvent = z.object({ name: z.string(), uuid: z.string(), id: z.number().int().nullable() });
+const ObjectOfEvent = z.object({ name: z.string(), uuid: z.string() });
+
+/** a live detach has finished: QEMU's DEVICE_DELETED came (libvirt's DEVICE_REMOVED event) */
+export const DeviceRemovedEventSchema = z.object({
+  type: z.literal('device-removed'),
+  domain: DomainOfEvent,
+  alias: z.string().describe("the device's alias, e.g. virtio-disk1, net1"),
+  time: z.number().describe('ms since the epoch'),
+});
+export type DeviceRemovedEvent = z.infer<typeof DeviceRemovedEventSchema>;
+
+/** libvirt's virNetworkEventLifecycleType, in its order */
+export const NETWORK_EVENTS = ['defined', 'undefined', 'started', 'stopped'] as const;
+export const NetworkEventSchema = z.object({
+  type: z.literal('network'),
+  network: ObjectOfEvent,
+  event: z.enum(NETWORK_EVENTS),
+  time: z.number().describe('ms since the epoch'),
+});
+export type NetworkEvent = z.infer<typeof NetworkEventSchema>;
+
+/** libvirt's virStoragePoolEventLifecycleType, in its order (created: built, deleted: pool-delete) */
+export const POOL_EVENTS = ['defined', 'undefined', 'started', 'stopped', 'created', 'deleted'] as const;
+export const PoolEventSchema = z.object({
+  type: z.literal('pool'),
+  pool: ObjectOfEvent,
+  event: z.enum(POOL_EVENTS),
+  time: z.number().describe('ms since the epoch'),
+});
+export type PoolEvent = z.infer<typeof PoolEventSchema>;
+
+/** an active pool's volumes were re-read (pool-refresh) */
+export const PoolRefreshEventSchema = z.object({
+  type: z.literal('pool-refresh'),
+  pool: ObjectOfEvent,
+  time: z.number().describe('ms since the epoch'),
+});
+export type PoolRefreshEvent = z.infer<typeof PoolRefreshEventSchema>;
+
+export const EventSchema = z.union([LifecycleEventSchema, DeviceRemovedEventSchema, NetworkEventSchema, PoolEventSchema, PoolRefreshEventSchema]);
 export type TsvirtEvent = z.infer<typeof EventSchema>;
 
 export const ErrorBodySchema = z.object({

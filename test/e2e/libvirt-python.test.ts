@@ -179,6 +179,7 @@ test("Nova's libvirt-driver cycle through libvirt-python", { timeout: 150_000 },
     assert.deepEqual(value('attached: live and config disks'), [['vda', 'vdb'], ['vda', 'vdb']]);
     value('guest sees vdb');
     assert.equal(value('detachDeviceFlags'), 0);
+    assert.equal(value('event DeviceRemoved'), 'virtio-disk1', "DEVICE_REMOVED with the disk's alias");
     assert.deepEqual(value('detached: live and config disks'), [['vda'], ['vda']]);
     value('guest lost vdb');
 
@@ -210,9 +211,10 @@ test("Nova's libvirt-driver cycle through libvirt-python", { timeout: 150_000 },
     assert.equal(value('undefineFlags'), 0);
     assert.deepEqual([got('lookupByName(undefined)').code, got('lookupByName(undefined)').error], [42, "Domain not found: no domain with matching name 'nova1'"]);
 
-    // each lifecycle event once, in order, with libvirt's numbers (event, detail)
+    // each lifecycle event once, in order, with libvirt's numbers (event, detail); the one
+    // device-removed came between start and suspend (after the detach)
     assert.deepEqual(value('events'), [
-      ['nova1', 'Defined', 0], ['nova1', 'Started', 0], ['nova1', 'Suspended', 0], ['nova1', 'Resumed', 0],
+      ['nova1', 'Defined', 0], ['nova1', 'Started', 0], ['nova1', 'DeviceRemoved', 'virtio-disk1'], ['nova1', 'Suspended', 0], ['nova1', 'Resumed', 0],
       ['nova1', 'Shutdown', 0], ['nova1', 'Stopped', 0], ['nova1', 'Started', 0], ['nova1', 'Stopped', 1], ['nova1', 'Undefined', 0],
     ]);
     assert.equal(value('domainEventDeregisterAny'), null);

@@ -1,17 +1,19 @@
 // Events over libvirt's protocol: stock `virsh event` against tsvirtd prints the same lines
 // as tsvirt's own `tsvirt event` for a real TCG guest's define, start, suspend, resume,
-// destroy and undefine. The styles older clients use (105/106/107, 167/168) and the
-// registrations of other object kinds are checked with a plain socket client, since
-// libvirt 9.0's client only uses them when the server lacks the callback feature.
+// destroy and undefine, and both exit 1 when --timeout came before any event. The styles
+// older clients use (105/106/107, 167/168) and the registrations and messages of other
+// object kinds are checked with a plain socket client, since libvirt 9.0's client only uses
+// them when the server lacks the callback feature. (virsh net-event, pool-event and
+// device-removed against real changes: virsh-object-events.test.ts.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startTestDaemon, REPO, type TestDaemon } from './daemon.js';
 import { ensureTestGuest, minimalDomainXml, type TestGuest } from './guest.js';
+import { listener, probeUntilSubscribed, until } from './event-printers.js';
 import { FrameReader, HEADER_LEN, LEN_LEN, MessageError, MsgStatus, MsgType, REMOTE_PROGRAM, decodeHeader, frame } from '../../src/protocol/libvirt/wire.js';
 import { XdrReader, type XdrType } from '../../src/protocol/libvirt/xdr.js';
 import { remoteProcs } from '../../src/protocol/libvirt/procs-table.js';
@@ -47,23 +49,6 @@ async function virsh(...args: string[]): Promise<string> {
   const r = await d.virsh(args);
   assert.equal(r.code, 0, `virsh ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
-}
-
-/** a long-running event printer whose output is collected */
-function listener(cmd: string, args: string[]): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
-  let out = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  return { child, out: () => out, exited: new Promise((r) => child.once('exit', r)) };
-}
-
-async function until(what: string, ok: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const line = (dom: string, text: string) => `event 'lifecycle' for domain '${dom}': ${text}`;
@@ -120,6 +105,32 @@ test('virsh event --all / --event lifecycle print what tsvirt event prints, for 
   }
 });
 
+test('no event before --timeout: virsh and tsvirt both print the count and exit 1', { timeout: 30_000 }, async () => {
+  const [v, own] = await Promise.all([
+    d.virsh(['event', '--event', 'lifecycle', '--loop', '--timeout', '1']),
+    d.cli(['event', '--event', 'lifecycle', '--loop', '--timeout', '1']),
+  ]);
+  for (const r of [v, own]) assert.deepEqual([r.code, r.stdout, r.stderr], [1, 'event loop timed out\nevents received: 0\n\n', '']);
+  // events, then the timeout: success
+  const ev = writeXml('tmo1');
+  const printers = [
+    listener('virsh', ['-c', d.libvirtUri, 'event', '--event', 'lifecycle', '--loop', '--timeout', '5']),
+    listener(path.join(REPO, 'bin/tsvirt'), ['-c', d.uri, 'event', '--event', 'lifecycle', '--loop', '--timeout', '5']),
+  ];
+  try {
+    await probeUntilSubscribed(printers, 'tmo1', () => virsh('define', ev));
+    await virsh('undefine', 'tmo1');
+    assert.deepEqual(await Promise.all(printers.map((p) => p.exited)), [0, 0]);
+    for (const p of printers) {
+      const lines = p.out().split('\n');
+      const n = lines.length - 4;
+      assert.deepEqual(lines.slice(n - 1), [line('tmo1', 'Undefined Removed'), 'event loop timed out', `events received: ${n}`, '', ''], p.out());
+    }
+  } finally {
+    for (const p of printers) p.child.kill('SIGKILL');
+  }
+});
+
 /** a plain libvirt-protocol client: calls by name, and the event messages it was sent */
 class RawClient {
   readonly messages: Array<{ proc: number; body: Buffer }> = [];
@@ -164,7 +175,8 @@ class RawClient {
 
   /** lifecycle messages so far, as [proc, callbackID or null, domain, event, detail] */
   lifecycle(): Array<[number, number | null, string, number, number]> {
-    return this.messages.map(({ proc, body }) => {
+    const mine: number[] = [eventMessages.DOMAIN_EVENT_LIFECYCLE.num, eventMessages.DOMAIN_EVENT_CALLBACK_LIFECYCLE.num];
+    return this.messages.filter((m) => mine.includes(m.proc)).map(({ proc, body }) => {
       if (proc === eventMessages.DOMAIN_EVENT_LIFECYCLE.num) {
         const m = eventMessages.DOMAIN_EVENT_LIFECYCLE.body.decode(new XdrReader(body));
         return [proc, null, m.dom.name, m.event, m.detail];
@@ -172,6 +184,35 @@ class RawClient {
       const m = eventMessages.DOMAIN_EVENT_CALLBACK_LIFECYCLE.body.decode(new XdrReader(body));
       return [proc, m.callbackID, m.msg.dom.name, m.msg.event, m.msg.detail];
     });
+  }
+
+  /** the other event messages so far: [proc, callbackID or null, object name, event or alias] */
+  others(): unknown[][] {
+    const m = eventMessages;
+    return this.messages.map(({ proc, body }) => {
+      const r = new XdrReader(body);
+      if (proc === m.NETWORK_EVENT_LIFECYCLE.num) {
+        const x = m.NETWORK_EVENT_LIFECYCLE.body.decode(r);
+        return [proc, x.callbackID, x.net.name, x.event, x.detail];
+      }
+      if (proc === m.STORAGE_POOL_EVENT_LIFECYCLE.num) {
+        const x = m.STORAGE_POOL_EVENT_LIFECYCLE.body.decode(r);
+        return [proc, x.callbackID, x.pool.name, x.event, x.detail];
+      }
+      if (proc === m.STORAGE_POOL_EVENT_REFRESH.num) {
+        const x = m.STORAGE_POOL_EVENT_REFRESH.body.decode(r);
+        return [proc, x.callbackID, x.pool.name];
+      }
+      if (proc === m.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED.num) {
+        const x = m.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED.body.decode(r);
+        return [proc, x.callbackID, x.msg.dom.name, x.msg.devAlias];
+      }
+      if (proc === m.DOMAIN_EVENT_DEVICE_REMOVED.num) {
+        const x = m.DOMAIN_EVENT_DEVICE_REMOVED.body.decode(r);
+        return [proc, null, x.dom.name, x.devAlias];
+      }
+      return [];
+    }).filter((x) => x.length);
   }
 
   close(): void {
@@ -247,7 +288,7 @@ test('older clients: 105/106 and 167/168 get DOMAIN_EVENT_LIFECYCLE; bad ids and
   }
 });
 
-test('a domain filter, and subscriptions end with deregister and with the connection', { timeout: 30_000 }, async () => {
+test('filters by object, the messages of each kind, and subscriptions end with deregister and with the connection', { timeout: 30_000 }, async () => {
   // the real RPC listener over a real event bus in this process, so its subscribers can be counted
   const bus = new EventBus();
   const sock = path.join(os.tmpdir(), `tsvirt-events-${process.pid}.sock`);
@@ -262,8 +303,15 @@ test('a domain filter, and subscriptions end with deregister and with the connec
     const onlyB = (await c.call('CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY', { eventID: 0, dom: { name: 'b', uuid: Buffer.from(b.replace(/-/g, ''), 'hex'), id: -1 } })) as { callbackID: number };
     await c.call('CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY', { eventID: 1, dom: null }); // reboot: no subscription needed
     await c.call('CONNECT_DOMAIN_EVENT_REGISTER', undefined);
-    await c.call('CONNECT_NETWORK_EVENT_REGISTER_ANY', { eventID: 0, net: null });
-    assert.equal(bus.size, 3);
+    const hex = (u: string) => Buffer.from(u.replace(/-/g, ''), 'hex');
+    const id = (r: unknown) => (r as { callbackID: number }).callbackID;
+    const netAll = id(await c.call('CONNECT_NETWORK_EVENT_REGISTER_ANY', { eventID: 0, net: null }));
+    const netOne = id(await c.call('CONNECT_NETWORK_EVENT_REGISTER_ANY', { eventID: 0, net: { name: 'n1', uuid: hex(a) } }));
+    const poolAll = id(await c.call('CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY', { eventID: 0, pool: null }));
+    const poolRefresh = id(await c.call('CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY', { eventID: 1, pool: { name: 'p1', uuid: hex(a) } }));
+    const removed = id(await c.call('CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY', { eventID: 15, dom: null }));
+    await c.call('CONNECT_DOMAIN_EVENT_REGISTER_ANY', { eventID: 15 });
+    assert.equal(bus.size, 9);
     emit('a', a, 'suspended', 'paused');
     emit('b', b, 'stopped', 'destroyed');
     emit('b', b, 'crashed', 'panicked');
@@ -274,8 +322,23 @@ test('a domain filter, and subscriptions end with deregister and with the connec
       [318, all.callbackID, 'b', 8, 0], [318, onlyB.callbackID, 'b', 8, 0], [107, null, 'b', 8, 0],
     ]);
     assert.equal(uuidString(eventMessages.DOMAIN_EVENT_CALLBACK_LIFECYCLE.body.decode(new XdrReader(c.messages[3].body)).msg.dom.uuid), b);
+    // networks, pools and device removal: each to its kind and event id, with libvirt's numbers
+    const time = Date.now();
+    bus.emit({ type: 'network', network: { name: 'n1', uuid: a }, event: 'started', time });
+    bus.emit({ type: 'network', network: { name: 'n2', uuid: b }, event: 'stopped', time });
+    bus.emit({ type: 'pool', pool: { name: 'p1', uuid: a }, event: 'created', time });
+    bus.emit({ type: 'pool-refresh', pool: { name: 'p1', uuid: a }, time });
+    bus.emit({ type: 'pool-refresh', pool: { name: 'p2', uuid: b }, time });
+    bus.emit({ type: 'device-removed', domain: { name: 'a', uuid: a, id: 3 }, alias: 'virtio-disk1', time });
+    await c.call('CONNECT_SUPPORTS_FEATURE', { feature: 14 });
+    assert.deepEqual(c.others(), [
+      [315, netAll, 'n1', 2, 0], [315, netOne, 'n1', 2, 0], [315, netAll, 'n2', 3, 0],
+      [370, poolAll, 'p1', 4, 0], [373, poolRefresh, 'p1'],
+      [333, removed, 'a', 'virtio-disk1'], [311, null, 'a', 'virtio-disk1'],
+    ]);
+    assert.equal(c.lifecycle().length, 8, 'no lifecycle message for the others');
     await c.call('CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY', { callbackID: onlyB.callbackID });
-    assert.equal(bus.size, 2);
+    assert.equal(bus.size, 8);
     c.close();
     await until('the closed connection to unsubscribe', () => bus.size === 0, 5000);
   } finally {

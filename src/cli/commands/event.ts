@@ -1,11 +1,15 @@
-// virsh event: waits for lifecycle events and prints virsh's lines (or JSON lines).
-import type { LifecycleEvent } from '../../protocol/types.js';
+// virsh event: waits for domain events and prints virsh's lines (or JSON lines).
+import type { TsvirtEvent } from '../../protocol/types.js';
 import { withContext } from '../errors.js';
-import { formatLifecycleEvent, formatTimestamp } from '../format.js';
+import { formatLifecycleEvent } from '../format.js';
 import { CliError, type CommandDef } from '../types.js';
+import { eventLoop, timeoutOf } from './event-loop.js';
 
-/** virsh's event type names; tsvirtd emits lifecycle events only so far. */
-const SUPPORTED = ['lifecycle'];
+/** virsh's event type names, and the ones tsvirtd emits (with the line virsh prints for each) */
+const SUPPORTED: Record<string, (ev: TsvirtEvent) => string | undefined> = {
+  lifecycle: (ev) => (ev.type === 'lifecycle' ? formatLifecycleEvent(ev) : undefined),
+  'device-removed': (ev) => (ev.type === 'device-removed' ? `event 'device-removed' for domain '${ev.domain.name}': ${ev.alias}\n` : undefined),
+};
 const KNOWN = [
   'lifecycle', 'reboot', 'rtc-change', 'watchdog', 'io-error', 'graphics', 'io-error-reason', 'control-error',
   'block-job', 'disk-change', 'tray-change', 'pm-wakeup', 'pm-suspend', 'balloon-change', 'pm-suspend-disk',
@@ -28,47 +32,26 @@ export const eventCommand: CommandDef = {
   ],
   async handler(ctx, args) {
     if (args.bool('list')) {
-      ctx.out(SUPPORTED.map((e) => e + '\n').join(''));
+      ctx.out(Object.keys(SUPPORTED).map((e) => e + '\n').join(''));
       return;
     }
     const type = args.str('event');
     if (type !== undefined && args.bool('all')) throw new CliError('Options --all and --event are mutually exclusive');
     if (type === undefined && !args.bool('all')) throw new CliError('one of --list, --all, or --event <type> is required');
     if (type !== undefined && !KNOWN.includes(type)) throw new CliError(`unknown event type ${type}`);
-    if (type !== undefined && !SUPPORTED.includes(type)) throw new CliError(`event type '${type}' is not supported by tsvirtd yet`);
-    const timeout = args.num('timeout');
-    if (timeout !== undefined && timeout < 1) throw new CliError(`Numeric value '${args.str('timeout')}' for <timeout> option is malformed or out of range`);
-    const c = await ctx.client();
+    if (type !== undefined && !SUPPORTED[type]) throw new CliError(`event type '${type}' is not supported by tsvirtd yet`);
+    const timeout = timeoutOf(args);
     const domArg = args.str('domain');
     const uuid = domArg === undefined ? undefined
-      : (await withContext({ domain: domArg }, () => c.call('domain.lookup', { domain: domArg }))).uuid;
-    const loop = args.bool('loop');
-    let count = 0;
-    let outcome = 'done' as 'done' | 'timeout' | 'interrupt';
-    let stop!: () => void;
-    const stopped = new Promise<void>((r) => (stop = r));
-    const onEvent = (ev: LifecycleEvent) => {
-      if (ev.type !== 'lifecycle' || (uuid !== undefined && ev.domain.uuid !== uuid)) return;
-      count++;
-      if (args.json) ctx.out(JSON.stringify(ev) + '\n');
-      else ctx.out((args.bool('timestamp') ? formatTimestamp(ev.time) : '') + formatLifecycleEvent(ev));
-      if (!loop) stop();
-    };
-    const sub = await c.events(onEvent);
-    const onSigint = () => { outcome = 'interrupt'; stop(); };
-    process.once('SIGINT', onSigint);
-    const timer = timeout !== undefined ? setTimeout(() => { outcome = 'timeout'; stop(); }, timeout * 1000) : undefined;
-    void sub.closed.then(() => stop());
-    try {
-      await stopped;
-    } finally {
-      if (timer) clearTimeout(timer);
-      process.off('SIGINT', onSigint);
-      sub.close();
-    }
-    if (args.json) return;
-    if (outcome === 'timeout') ctx.out('event loop timed out\n');
-    if (outcome === 'interrupt') ctx.out('event loop interrupted\n');
-    ctx.out(`events received: ${count}\n`);
+      : (await withContext({ domain: domArg }, async () => (await ctx.client()).call('domain.lookup', { domain: domArg }))).uuid;
+    const printers = type === undefined ? Object.values(SUPPORTED) : [SUPPORTED[type]!];
+    await eventLoop(ctx, args, timeout, (ev) => {
+      if (!('domain' in ev) || (uuid !== undefined && ev.domain.uuid !== uuid)) return undefined;
+      for (const p of printers) {
+        const text = p(ev);
+        if (text !== undefined) return text;
+      }
+      return undefined;
+    });
   },
 };

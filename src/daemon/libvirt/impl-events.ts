@@ -1,16 +1,20 @@
 // Event callbacks of libvirt's protocol. A client registers callbacks (per object kind and
 // event id, optionally for one object); each becomes a subscription to the daemon's event
-// bus, which relays the events it has as libvirt's messages. The bus has domain lifecycle
-// events only: every other event id registers fine and simply never fires, as on a
-// libvirtd whose driver never raises that event. Subscriptions end with their deregister
-// call or with the connection.
+// bus, which relays the events it has as libvirt's messages: domain lifecycle and
+// device-removed, network lifecycle, storage pool lifecycle and refresh. Every other event
+// id registers fine and simply never fires, as on a libvirtd whose driver never raises that
+// event. Subscriptions end with their deregister call or with the connection.
 import { EVENT_NUMBER, eventDetailNumber } from '../../protocol/libvirt/enums.js';
-import { DOMAIN_EVENT_ID_LIFECYCLE, EVENT_ID_LAST, LEGACY_DOMAIN_EVENT_ID_MAX, eventMessages } from '../../protocol/libvirt/procs-events.js';
-import type { TsvirtEvent } from '../../protocol/types.js';
+import {
+  DOMAIN_EVENT_ID_DEVICE_REMOVED, DOMAIN_EVENT_ID_LIFECYCLE, EVENT_ID_LAST, LEGACY_DOMAIN_EVENT_ID_MAX, NETWORK_EVENT_ID_LIFECYCLE,
+  STORAGE_POOL_EVENT_ID_LIFECYCLE, STORAGE_POOL_EVENT_ID_REFRESH, eventMessages,
+} from '../../protocol/libvirt/procs-events.js';
+import { NETWORK_EVENTS, POOL_EVENTS, type TsvirtEvent } from '../../protocol/types.js';
+import type { XdrType } from '../../protocol/libvirt/xdr.js';
 import { TsvirtError } from '../../util/errors.js';
 import type { RpcConnection } from './rpc-connection.js';
 import type { Impls, RpcContext } from './rpc-impl.js';
-import { uuidString, wireDomain } from './rpc-ids.js';
+import { uuidBytes, uuidString, wireDomain } from './rpc-ids.js';
 
 type Kind = keyof typeof EVENT_ID_LAST;
 
@@ -72,21 +76,53 @@ function eventsOf(conn: RpcConnection): ConnectionEvents {
 }
 
 type Relay = (conn: RpcConnection, ev: TsvirtEvent) => void;
+type Msg<T> = { num: number; body: XdrType<T> };
 
 /** how a callback turns bus events into messages; undefined when tsvirt has no such event */
 function relayOf(cb: Callback, callbackID: number): Relay | undefined {
-  if (cb.kind !== 'domain' || cb.eventID !== DOMAIN_EVENT_ID_LIFECYCLE) return undefined;
-  return (conn, ev) => {
-    if (ev.type !== 'lifecycle' || (cb.only !== undefined && ev.domain.uuid !== cb.only)) return;
-    const msg = { dom: wireDomain(ev.domain), event: EVENT_NUMBER[ev.event], detail: eventDetailNumber(ev.event, ev.detail) };
-    if (cb.style === 'legacy') {
-      const m = eventMessages.DOMAIN_EVENT_LIFECYCLE;
-      conn.sendMessage(m.num, m.body, msg);
-    } else {
-      const m = eventMessages.DOMAIN_EVENT_CALLBACK_LIFECYCLE;
-      conn.sendMessage(m.num, m.body, { callbackID, msg });
-    }
-  };
+  const mine = (uuid: string) => cb.only === undefined || uuid === cb.only;
+  const wireObject = (o: { name: string; uuid: string }) => ({ name: o.name, uuid: uuidBytes(o.uuid) });
+  /** domain events: "any"-style callbacks get the message without a callback id */
+  const domainSend = <T>(legacy: Msg<T>, withId: Msg<{ callbackID: number; msg: T }>) =>
+    (conn: RpcConnection, msg: T) => {
+      if (cb.style === 'legacy') conn.sendMessage(legacy.num, legacy.body, msg);
+      else conn.sendMessage(withId.num, withId.body, { callbackID, msg });
+    };
+  if (cb.kind === 'domain' && cb.eventID === DOMAIN_EVENT_ID_LIFECYCLE) {
+    const send = domainSend(eventMessages.DOMAIN_EVENT_LIFECYCLE, eventMessages.DOMAIN_EVENT_CALLBACK_LIFECYCLE);
+    return (conn, ev) => {
+      if (ev.type !== 'lifecycle' || !mine(ev.domain.uuid)) return;
+      send(conn, { dom: wireDomain(ev.domain), event: EVENT_NUMBER[ev.event], detail: eventDetailNumber(ev.event, ev.detail) });
+    };
+  }
+  if (cb.kind === 'domain' && cb.eventID === DOMAIN_EVENT_ID_DEVICE_REMOVED) {
+    const send = domainSend(eventMessages.DOMAIN_EVENT_DEVICE_REMOVED, eventMessages.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED);
+    return (conn, ev) => {
+      if (ev.type === 'device-removed' && mine(ev.domain.uuid)) send(conn, { dom: wireDomain(ev.domain), devAlias: ev.alias });
+    };
+  }
+  if (cb.kind === 'network' && cb.eventID === NETWORK_EVENT_ID_LIFECYCLE) {
+    const m = eventMessages.NETWORK_EVENT_LIFECYCLE;
+    return (conn, ev) => {
+      if (ev.type !== 'network' || !mine(ev.network.uuid)) return;
+      // libvirt's network events have no detail: always 0
+      conn.sendMessage(m.num, m.body, { callbackID, net: wireObject(ev.network), event: NETWORK_EVENTS.indexOf(ev.event), detail: 0 });
+    };
+  }
+  if (cb.kind === 'storagePool' && cb.eventID === STORAGE_POOL_EVENT_ID_LIFECYCLE) {
+    const m = eventMessages.STORAGE_POOL_EVENT_LIFECYCLE;
+    return (conn, ev) => {
+      if (ev.type !== 'pool' || !mine(ev.pool.uuid)) return;
+      conn.sendMessage(m.num, m.body, { callbackID, pool: wireObject(ev.pool), event: POOL_EVENTS.indexOf(ev.event), detail: 0 });
+    };
+  }
+  if (cb.kind === 'storagePool' && cb.eventID === STORAGE_POOL_EVENT_ID_REFRESH) {
+    const m = eventMessages.STORAGE_POOL_EVENT_REFRESH;
+    return (conn, ev) => {
+      if (ev.type === 'pool-refresh' && mine(ev.pool.uuid)) conn.sendMessage(m.num, m.body, { callbackID, pool: wireObject(ev.pool) });
+    };
+  }
+  return undefined;
 }
 
 const WORDS: Record<Kind, string> = { domain: '', network: 'network ', storagePool: 'storage pool ', nodeDevice: 'node device ', secret: 'secret ' };

@@ -23,6 +23,10 @@ export const EVENT_ID_LAST = { domain: 27, network: 1, storagePool: 2, nodeDevic
 /** the "any" style stops at VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED: newer ids need callback ids */
 export const LEGACY_DOMAIN_EVENT_ID_MAX = 15;
 export const DOMAIN_EVENT_ID_LIFECYCLE = 0;
+export const DOMAIN_EVENT_ID_DEVICE_REMOVED = 15;
+export const NETWORK_EVENT_ID_LIFECYCLE = 0;
+export const STORAGE_POOL_EVENT_ID_LIFECYCLE = 0;
+export const STORAGE_POOL_EVENT_ID_REFRESH = 1;
 
 export const eventProcs = {
   CONNECT_DOMAIN_EVENT_REGISTER: proc(105, null, CbRegistered),
@@ -42,18 +46,26 @@ export const eventProcs = {
 };
 
 const LifecycleMsg = struct('remote_domain_event_lifecycle_msg', { dom: NonnullDomain, event: int, detail: int });
+const DeviceRemovedMsg = struct('remote_domain_event_device_removed_msg', { dom: NonnullDomain, devAlias: NonnullString });
 
 /** the messages (type MESSAGE) the daemon sends: a number and the type of the body */
 export const eventMessages = {
   DOMAIN_EVENT_LIFECYCLE: { num: 107, body: LifecycleMsg },
+  DOMAIN_EVENT_DEVICE_REMOVED: { num: 311, body: DeviceRemovedMsg },
   NETWORK_EVENT_LIFECYCLE: {
     num: 315, body: struct('remote_network_event_lifecycle_msg', { callbackID: int, net: NonnullNetwork, event: int, detail: int }),
   },
   DOMAIN_EVENT_CALLBACK_LIFECYCLE: {
     num: 318, body: struct('remote_domain_event_callback_lifecycle_msg', { callbackID: int, msg: LifecycleMsg }),
   },
+  DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED: {
+    num: 333, body: struct('remote_domain_event_callback_device_removed_msg', { callbackID: int, msg: DeviceRemovedMsg }),
+  },
   STORAGE_POOL_EVENT_LIFECYCLE: {
     num: 370, body: struct('remote_storage_pool_event_lifecycle_msg', { callbackID: int, pool: NonnullStoragePool, event: int, detail: int }),
+  },
+  STORAGE_POOL_EVENT_REFRESH: {
+    num: 373, body: struct('remote_storage_pool_event_refresh_msg', { callbackID: int, pool: NonnullStoragePool }),
   },
   NODE_DEVICE_EVENT_LIFECYCLE: {
     num: 376, body: struct('remote_node_device_event_lifecycle_msg', { callbackID: int, dev: NonnullNodeDevice, event: int, detail: int }),

@@ -78,7 +78,7 @@ def on_device_removed(conn, dom, dev, opaque):
 
 
 def wait_event(name, event, timeout=20):
-    """the next lifecycle event of this kind for the domain, with its detail number"""
+    """the next event of this kind for the domain, with its detail number (device-removed: the alias)"""
     deadline = time.time() + timeout
     with events_cv:
         while True:
@@ -180,6 +180,8 @@ step('vcpus', dom.vcpus)
 
 if attached:
     step('detachDeviceFlags', dom.detachDeviceFlags, disk, FLAGS)
+    # what Nova's live detach waits for (VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED): the alias
+    step('event DeviceRemoved', wait_event, name, 'DeviceRemoved')
     # the guest lets go of the disk (ACPI unplug) a little later; Nova waits for it too
     step('detached: live and config disks', lambda: poll(lambda: disks(0) == ['vda']) and [disks(0), disks(libvirt.VIR_DOMAIN_XML_INACTIVE)])
     step('guest lost vdb', wait_console, 'TSVIRT-DISK-REMOVED vdb')

@@ -9,12 +9,12 @@ import { DomainService, type Logger } from './domain-service.js';
 import { DomainStore } from './domain-store.js';
 import { EventBus } from './event-bus.js';
 import { listenUnix, socketAnswers } from './http-server.js';
-import { consoleOpener } from './console.js';
+import { Consoles, consoleOpener } from './console.js';
 import { makeHandlers } from './handlers.js';
 import { makeWebHandlers } from './handlers-web.js';
 import { WebAuth } from './web-auth.js';
 import { listenHttp, parseListenAddress, serverUrl } from './web-server.js';
-import { vncOpener } from './vnc-proxy.js';
+import { vncOpener, vncTarget } from './vnc-proxy.js';
 import { ensureDirs, rootPaths, sessionPaths, systemPaths, type InstancePaths } from './paths.js';
 import { autostartDomains, loadDefinitions, reattachRunning } from './recovery.js';
 import { TSVIRT_VERSION } from './version.js';
@@ -72,12 +72,12 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
   // Probe in the background while definitions load; the first define/start waits for it.
   void driver.caps().catch((e) => log.warn(`QEMU capability probe failed: ${e.message}`));
   const storageStore = new StorageStore(paths);
-  const storage = new StorageService(storageStore, log, paths.imagesDir);
+  const storage = new StorageService(storageStore, log, paths.imagesDir, events);
   await storage.init();
   storage.volumeUser = runningVolumeUser(service.registry, storage);
   driver.addResourceProvider(storageResourceProvider(storage));
   const networkStore = new NetworkStore(paths);
-  const networks = new NetworkService(networkStore, log);
+  const networks = new NetworkService(networkStore, log, events);
   await networks.init();
   driver.addResourceProvider(networkResourceProvider(networks));
   const nodedevs = makeNodedevs(opts.hostRoot ?? new HostRoot('/'), service.registry, paths.nodedevConfigDir, log);
@@ -88,17 +88,18 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
   await nodedevs.service.init();
   const webAuth = new WebAuth();
   const listenAt = opts.listenHttp ? parseListenAddress(opts.listenHttp) : undefined;
-  const handlers = makeHandlers(service, driver, TSVIRT_VERSION, storage, networks, new DeviceService(service, store, driver), nodedevs.service);
+  const handlers = makeHandlers(service, driver, TSVIRT_VERSION, storage, networks, new DeviceService(service, store, driver, events), nodedevs.service);
   Object.assign(handlers, makeWebHandlers(service, webAuth));
+  const consoles = new Consoles(service);
   const deps = {
-    handlers, events, openConsole: consoleOpener(service), version: TSVIRT_VERSION,
+    handlers, events, openConsole: consoleOpener(consoles), version: TSVIRT_VERSION,
     streams: (req: http.IncomingMessage, res: http.ServerResponse, ro: boolean) => handleVolumeStream(storage, req, res, ro),
   };
   const servers: http.Server[] = [
     await listenUnix(paths.socket, false, deps),
     await listenUnix(paths.roSocket, true, deps),
   ];
-  const rpcDeps: RpcDeps = { handlers, events, impls: remoteImpls, extras: {} };
+  const rpcDeps: RpcDeps = { handlers, events, impls: remoteImpls, extras: { storage, consoles, vncTarget: (d: string) => vncTarget(service, d) } };
   const rpc: RpcServer[] = [
     await listenLibvirt(paths.libvirtSocket, false, rpcDeps),
     await listenLibvirt(paths.libvirtRoSocket, true, rpcDeps),

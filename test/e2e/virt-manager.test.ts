@@ -4,33 +4,40 @@
 // window shows is read through the accessibility bus (test/e2e/virt-manager/a11y.py) and a
 // screenshot. One virt-manager process for the whole file: later windows are asked for by
 // running virt-manager again, which hands the request to the first one over D-Bus and exits.
-//
-// Not covered: the VNC console. For a local connection virt-manager only opens graphics through
-// virDomainOpenGraphicsFD (a file descriptor passed over the socket, which tsvirtd does not do),
-// and for qemu+unix:// URIs it refuses a loopback listen address as "remote".
+// Its graphical console shows a guest's VGA screen over the VNC connection that tsvirtd passes
+// as a descriptor (virDomainOpenGraphicsFD, its only way for a local connection), and what is
+// typed on it reaches the guest.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { REPO, startTestDaemon, type TestDaemon } from './daemon.js';
-import { ensureTestGuest, minimalDomainXml, waitForText, GUEST_MARKER, type TestGuest } from './guest.js';
+import { ensureTestGuest, guestCmdline, minimalDomainXml, waitForText, GUEST_MARKER, GUEST_READY, type TestGuest } from './guest.js';
 import { run } from '../../src/util/spawn.js';
 
 const MANAGER = 'Virtual Machine Manager';
 const A11Y = path.join(REPO, 'test/e2e/virt-manager/a11y.py');
+const SERIAL_SEND = path.join(REPO, 'test/e2e/virt-manager/serial-send.py');
+const GRAPHICS = "<graphics type='vnc' listen='127.0.0.1' autoport='yes'/>\n<video><model type='vga'/></video>";
 
 let d: TestDaemon;
 let guest: TestGuest;
 /** process groups we started (Xvfb, the session bus with the accessibility services it starts, virt-manager) */
 const groups: ChildProcess[] = [];
 let env: NodeJS.ProcessEnv;
+/**
+ * The daemon's socket as virt-manager is given it. With a transport in the URI (qemu+unix://)
+ * virt-manager takes the host for remote and refuses a VNC server on loopback; without one
+ * (as qemu:///system) the connection is local and the console comes as a descriptor.
+ */
+let uri: string;
 
 const serialLog = (name: string) => path.join(d.root, `${name}-serial.log`);
 
-async function defineGuest(name: string): Promise<void> {
+async function defineGuest(name: string, extraDevices?: string, cmdline?: string): Promise<void> {
   const file = path.join(d.root, `${name}.xml`);
-  writeFileSync(file, minimalDomainXml({ name, ...guest, consoleLog: serialLog(name) }));
+  writeFileSync(file, minimalDomainXml({ name, ...guest, consoleLog: serialLog(name), extraDevices, cmdline }));
   const r = await d.virsh(['define', file]);
   assert.equal(r.code, 0, r.stderr);
 }
@@ -64,8 +71,13 @@ before(async () => {
   d = await startTestDaemon();
   await defineGuest('vm-run');
   await defineGuest('vm-off');
-  const started = await d.virsh(['start', 'vm-run']);
-  assert.equal(started.code, 0, started.stderr);
+  // console=tty0 too: the kernel's text console is on the VGA screen (the last one, serial, gets /init's shell)
+  await defineGuest('vm-gfx', GRAPHICS, guestCmdline().replace('console=ttyS0', 'console=tty0 console=ttyS0'));
+  for (const name of ['vm-run', 'vm-gfx']) {
+    const started = await d.virsh(['start', name]);
+    assert.equal(started.code, 0, started.stderr);
+  }
+  uri = d.libvirtUri.replace(/^qemu\+unix:/, 'qemu:');
 
   // Xvfb takes the first free display and tells it on fd 3
   const xvfb = startGroup('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], ['ignore', 'ignore', 'ignore', 'pipe']);
@@ -80,7 +92,7 @@ before(async () => {
   const bus = startGroup('dbus-daemon', ['--session', '--nofork', '--print-address=1'], ['ignore', 'pipe', 'ignore']);
   env.DBUS_SESSION_BUS_ADDRESS = await firstLine(bus, 1, 'dbus-daemon');
   const log = openSync(path.join(d.root, 'virt-manager.log'), 'a');
-  startGroup('virt-manager', ['--connect', d.libvirtUri, '--no-fork', '--debug'], ['ignore', log, log]);
+  startGroup('virt-manager', ['--connect', uri, '--no-fork', '--debug'], ['ignore', log, log]);
   await waitForGuest('vm-run', 60_000);
 });
 
@@ -214,7 +226,7 @@ test("virt-manager's Run starts the shut-off guest, Pause suspends and resumes i
 test("virt-manager's serial console reaches the guest's shell; its details show the guest", async () => {
   const win = 'vm-run on QEMU/KVM';
   // hands the request to the running virt-manager over D-Bus, then exits
-  const r = await run('virt-manager', ['--connect', d.libvirtUri, '--show-domain-console', 'vm-run'], { env, timeoutMs: 30_000 });
+  const r = await run('virt-manager', ['--connect', uri, '--show-domain-console', 'vm-run'], { env, timeoutMs: 30_000 });
   assert.equal(r.code, 0, r.stderr);
   const uuid = (await d.virsh(['domuuid', 'vm-run'])).stdout.trim();
   await waitWidget('the details of vm-run', (w) => w.window === win && w.role === 'label' && w.text === uuid);
@@ -233,4 +245,72 @@ test("virt-manager's serial console reaches the guest's shell; its details show 
   // and the screen shows it: the terminal's top rows now hold (anti-aliased) text
   const after = await coloursIn(topRows);
   assert.ok(after > before + 5, `the terminal's top rows have ${after} colours, ${before} before the command`);
+});
+
+/** the region of a screenshot of the whole display, saved as a PNG */
+async function shoot(geometry: string, name: string): Promise<string> {
+  const png = path.join(d.root, `${name}.png`);
+  const r = await run('import', ['-window', 'root', '-crop', geometry, '+repage', png], { env });
+  assert.equal(r.code, 0, r.stderr);
+  return png;
+}
+
+/** how many pixels two screenshots of one region differ in */
+async function pixelsChanged(a: string, b: string): Promise<number> {
+  const r = await run('compare', ['-metric', 'AE', a, b, 'null:'], { env });
+  assert.ok(r.code === 0 || r.code === 1, `compare: ${r.stderr}`); // 1: they differ
+  return Number(r.stderr.trim());
+}
+
+/**
+ * Polls until the region differs from `from` in more than `min` pixels (a line of text is some
+ * hundreds; the blinking cursor, 18); returns the new shot.
+ */
+async function waitChanged(geometry: string, from: string, what: string, min = 100, ms = 15_000): Promise<string> {
+  const deadline = Date.now() + ms;
+  for (let i = 0; ; i++) {
+    const now = await shoot(geometry, `${path.basename(from, '.png')}-${i}`);
+    const n = await pixelsChanged(from, now);
+    if (n > min) return now;
+    if (Date.now() > deadline) assert.fail(`the console does not show ${what}: ${n} pixels changed in ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+test("virt-manager's graphical console shows the guest's screen over the passed descriptor, and keys typed on it reach the guest", async () => {
+  const win = 'vm-gfx on QEMU/KVM';
+  // the guest's shell on its serial port starts right after this line
+  await waitForText(serialLog('vm-gfx'), GUEST_READY, 30_000);
+  const r = await run('virt-manager', ['--connect', uri, '--show-domain-console', 'vm-gfx'], { env, timeoutMs: 30_000 });
+  assert.equal(r.code, 0, r.stderr);
+  // the VNC display: the drawing area on screen (the graphs' are on hidden pages), as big as the guest's 720x400 text mode at least
+  const deadline = Date.now() + 20_000;
+  let at: number[] = [];
+  for (;;) {
+    const s = await a11y(['showing', win, 'drawing area']);
+    at = s.out.trim().split(' ').map(Number);
+    if (s.code === 0 && at[4]! >= 720 && at[5]! >= 400) break;
+    if (Date.now() > deadline) assert.fail(`no VNC display in '${win}': ${s.out.trim() || 'no drawing area on screen'}`);
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  const [cx, cy, x, y, width, height] = at;
+  const region = `${width}x${height}+${x}+${y}`;
+  // the guest's screen: SeaBIOS's and the boot's lines, not one flat colour
+  assert.ok((await coloursIn(region)) >= 2, 'the display is one flat colour');
+  const log = readFileSync(path.join(d.root, 'virt-manager.log'), 'utf8');
+  assert.match(log, /Viewer connected cb/);
+  assert.doesNotMatch(log, /VNC connecting to host=/, 'virt-manager connected to the VNC server itself, not through the descriptor');
+  const booted = await shoot(region, 'gfx-boot');
+  // the guest's shell (on its serial port) writes on its screen, then reads a line typed on it
+  const sent = await run('/usr/bin/python3', [SERIAL_SEND, uri, 'vm-gfx', 'echo TSVIRT-ON-SCREEN >/dev/tty1; read x </dev/tty1; echo "TSVIRT-TYPED-$x"'], { env, timeoutMs: 20_000 });
+  assert.equal(sent.code, 0, sent.stderr);
+  const written = await waitChanged(region, booted, 'the line the guest wrote');
+  // a click gives the display the keyboard (and grabs the pointer: Ctrl+Alt lets it go)
+  await xdotool(['mousemove', String(cx), String(cy), 'click', '1']);
+  await xdotool(['type', '--delay', '30', 'hello42']);
+  await xdotool(['key', 'Return']);
+  await waitForText(serialLog('vm-gfx'), 'TSVIRT-TYPED-hello42', 15_000);
+  // the guest echoed the typed line on its screen
+  await waitChanged(region, written, 'the typed line');
+  await xdotool(['key', 'Control_L+Alt_L']);
 });

@@ -2,8 +2,24 @@
 import type { Impls } from './rpc-impl.js';
 import { connectImpls } from './impl-connect.js';
 import { domainImpls } from './impl-domain.js';
+import { domainDeviceImpls } from './impl-domain-devices.js';
+import { networkImpls } from './impl-network.js';
+import { nodedevImpls } from './impl-nodedev.js';
+import { eventImpls } from './impl-events.js';
+import { storageImpls } from './impl-storage.js';
+import { consoleImpls } from './impl-console.js';
+import { hostExtraImpls } from './impl-host-extra.js';
+import { graphicsImpls } from './impl-graphics.js';
 
 export const remoteImpls: Impls = {
   ...connectImpls,
   ...domainImpls,
+  ...domainDeviceImpls,
+  ...networkImpls,
+  ...nodedevImpls,
+  ...eventImpls,
+  ...storageImpls,
+  ...consoleImpls,
+  ...hostExtraImpls,
+  ...graphicsImpls,
 };

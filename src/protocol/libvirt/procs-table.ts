@@ -3,10 +3,26 @@ import type { ProcDef } from './procs.js';
 import { REMOTE_PROC_NAMES } from './proc-names.js';
 import { connectProcs } from './procs-connect.js';
 import { domainProcs } from './procs-domain.js';
+import { domainDeviceProcs } from './procs-domain-devices.js';
+import { networkProcs } from './procs-network.js';
+import { nodedevProcs } from './procs-nodedev.js';
+import { eventProcs } from './procs-events.js';
+import { storageProcs } from './procs-storage.js';
+import { consoleProcs } from './procs-console.js';
+import { hostExtraProcs } from './procs-host-extra.js';
+import { graphicsProcs } from './procs-graphics.js';
 
 export const remoteProcs = {
   ...connectProcs,
   ...domainProcs,
+  ...domainDeviceProcs,
+  ...networkProcs,
+  ...nodedevProcs,
+  ...eventProcs,
+  ...storageProcs,
+  ...consoleProcs,
+  ...hostExtraProcs,
+  ...graphicsProcs,
 };
 export type RemoteProcName = keyof typeof remoteProcs;
 

@@ -5,6 +5,8 @@
 #   a11y.py press WINDOW ROLE NAME    runs the first action of that widget (a button's click)
 #   a11y.py where WINDOW ROLE TEXT    prints the screen centre (x y), then x y width height, of the widget
 #                                     whose name (or text) starts with TEXT
+#   a11y.py showing WINDOW ROLE       the same for the largest widget of that role that is on screen
+#                                     (e.g. the VNC display among the hidden graphs' drawing areas)
 # Exit code 2: no such widget (yet).
 import json
 import sys
@@ -69,6 +71,18 @@ def main():
                 print(f'{r.x + r.width // 2} {r.y + r.height // 2} {r.x} {r.y} {r.width} {r.height}')
                 return 0
         return 2
+    if cmd == 'showing':
+        window, role = sys.argv[2:4]
+        best = None
+        for a, w in widgets():
+            if w['window'] == window and w['role'] == role and a.get_state_set().contains(Atspi.StateType.SHOWING):
+                r = a.get_component_iface().get_extents(Atspi.CoordType.SCREEN)
+                if best is None or r.width * r.height > best.width * best.height:
+                    best = r
+        if best is None:
+            return 2
+        print(f'{best.x + best.width // 2} {best.y + best.height // 2} {best.x} {best.y} {best.width} {best.height}')
+        return 0
     print('unknown command ' + cmd, file=sys.stderr)
     return 1
 

@@ -115,9 +115,9 @@ export class VirshShell {
   private waiting: { marker: string; resolve: (out: string) => void } | null = null;
   private seq = 0;
 
-  constructor() {
+  constructor(uri = LIBVIRT_URI) {
     // stdbuf: virsh's stdout is a pipe here; line buffering lets each marker through at once
-    this.child = spawn('stdbuf', ['-oL', 'virsh', '-c', LIBVIRT_URI, '-q'], { stdio: 'pipe' });
+    this.child = spawn('stdbuf', ['-oL', 'virsh', '-c', uri, '-q'], { stdio: 'pipe' });
     this.child.stdout.setEncoding('utf8');
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (d: string) => { this.errBuf += d; });

@@ -15,6 +15,7 @@ import { bulk } from './bulk.js';
 import { cleanLibvirt, ensurePackages, startLibvirt, stopStarted, VirshShell, type LibvirtDaemons } from './libvirt.js';
 import { concurrentStart, shutdown, startStop, type Env } from './lifecycle.js';
 import { machineInfo, machineText } from './machine.js';
+import { virshRows } from './virsh.js';
 import { formatTable } from './report.js';
 import type { BenchContext, BenchRow } from './types.js';
 
@@ -25,8 +26,8 @@ const LV_PREFIX = 'bench-lv-';
 
 const quick = process.argv.includes('--quick');
 const P = quick
-  ? { lifeRounds: 2, acpiRounds: 1, parallel: 5, parRounds: 1, n: 50, rounds: 1, listReps: 5, big: 0 }
-  : { lifeRounds: 10, acpiRounds: 3, parallel: 20, parRounds: 3, n: 500, rounds: 3, listReps: 15, big: 10_000 };
+  ? { lifeRounds: 2, acpiRounds: 1, parallel: 5, parRounds: 1, n: 50, rounds: 1, listReps: 5, big: 0, virshBig: 300 }
+  : { lifeRounds: 10, acpiRounds: 3, parallel: 20, parRounds: 3, n: 500, rounds: 3, listReps: 15, big: 10_000, virshBig: 10_000 };
 const log = (s: string) => void process.stderr.write(s);
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -94,6 +95,8 @@ async function main(): Promise<void> {
   await step(`ACPI shutdown x ${P.acpiRounds}`, () => shutdown(env, P.acpiRounds));
   await step(`${P.parallel} at once x ${P.parRounds}`, () => concurrentStart(env, P.parallel, P.parRounds));
   await step(`bulk ${P.n}${P.big ? ` and ${P.big}` : ''}`, () => bulk(env, P));
+  await step(`stock virsh on both daemons, ${P.n} and ${P.virshBig} domains`, () =>
+    virshRows(env, d.libvirtUri, { rounds: P.lifeRounds, reps: P.listReps, n: P.n, big: P.virshBig }));
   for (const m of EXTRA_MODULES) {
     const file = path.join(HERE, m);
     if (!existsSync(file)) continue;

@@ -67,3 +67,14 @@ test('serializing declares the namespaces a fragment borrows from above it, and 
   // within the fragment a declaration is made once
   assert.equal(serializeXml(m), '<m xmlns="urn:d"><q:a q:k="1" xmlns:q="urn:q">t &lt; &amp; &gt;</q:a><q:b xmlns:q="urn:other"/><c x="&quot;&lt;"/><!--n--><![CDATA[<x>]]></m>');
 });
+
+test('a document of one long line parses in linear time, and nesting past 256 is refused', () => {
+  const wide = `<r>${'<a x="1"/>'.repeat(200_000)}</r>`;
+  const t0 = performance.now();
+  const root = parseXml(wide);
+  assert.equal(root.childNodes.length, 200_000);
+  // quadratic line counting took seconds here; linear is tens of milliseconds
+  assert.ok(performance.now() - t0 < 2000, `took ${performance.now() - t0} ms`);
+  parseXml(`${'<a>'.repeat(256)}${'</a>'.repeat(256)}`);
+  assert.throws(() => parseXml(`${'<a>'.repeat(257)}${'</a>'.repeat(257)}`), /nested deeper than 256/);
+});

@@ -33,6 +33,8 @@ const NAME = /[A-Za-z_:\u00C0-\uFFFF][-A-Za-z0-9_:.\u00B7\u00C0-\uFFFF]*/y;
 const SPACE = /[ \t\n]*/y;
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
+const MAX_DEPTH = 256;
+
 /** Parses a whole document and returns its root element; throws XmlError ("malformed XML: ...", with line). */
 export function parseXml(input: string): XmlNode {
   const text = input.includes('\r') ? input.replace(/\r\n?/g, '\n') : input;
@@ -40,10 +42,15 @@ export function parseXml(input: string): XmlNode {
   let line = 1;
   let lineAt = 0;
   // lines are counted forward as the parse goes; an earlier position (errors only) counts from the start
+  // (each newline is looked for once: a document of one long line must not cost its length per node)
+  let nextNewline = text.indexOf('\n');
   const lineOf = (p: number): number => {
     if (p < lineAt) return text.slice(0, p).split('\n').length;
-    for (let k = text.indexOf('\n', lineAt); k !== -1 && k < p; k = text.indexOf('\n', k + 1)) line++;
-    lineAt = Math.max(lineAt, p);
+    while (nextNewline !== -1 && nextNewline < p) {
+      line++;
+      nextNewline = text.indexOf('\n', nextNewline + 1);
+    }
+    lineAt = p;
     return line;
   };
   const fail = (msg: string, p = pos): never => {
@@ -144,6 +151,8 @@ export function parseXml(input: string): XmlNode {
         }
         if (text[pos] === '>') {
           pos++;
+          // libxml2's limit (libvirt parses with it): deeper documents are refused, not recursed into
+          if (stack.length >= MAX_DEPTH) fail(`elements nested deeper than ${MAX_DEPTH}`, at);
           stack.push(el);
           break;
         }

@@ -7,6 +7,7 @@ export const HEADER_LEN = 24;
 export const LEN_LEN = 4;
 export const PAYLOAD_MAX = MESSAGE_MAX - HEADER_LEN - LEN_LEN;
 export const NET_STRING_MAX = 4194304;
+export const NUM_FDS_MAX = 32; // VIR_NET_MESSAGE_NUM_FDS_MAX
 
 export const REMOTE_PROGRAM = 0x20008086;
 export const REMOTE_PROTOCOL_VERSION = 1;
@@ -71,32 +72,72 @@ export function frame(h: Header, encodeBody?: (w: XdrWriter) => void): Buffer {
   return w.result();
 }
 
+/** An impossible frame length; `frames` are the whole frames that came before it. */
+export class FrameError extends XdrError {
+  constructor(message: string, readonly frames: Buffer[]) {
+    super(message);
+    this.name = 'FrameError';
+  }
+}
+
+/** bytes of a frame's length, program and version */
+const FRAME_START = 12;
+
+/** whether a frame header can start at `at`: a length libvirt takes, a known program, version 1 */
+function frameStart(b: Buffer, at: number): boolean {
+  const len = b.readUInt32BE(at);
+  const prog = b.readUInt32BE(at + 4);
+  return len >= LEN_LEN + HEADER_LEN && len <= MESSAGE_MAX && (prog === REMOTE_PROGRAM || prog === KEEPALIVE_PROGRAM) && b.readUInt32BE(at + 8) === 1;
+}
+
 /**
  * Splits a byte stream into frames. A length below the header's or above MESSAGE_MAX
- * cannot be resynchronised: the caller drops the connection, as libvirtd does.
+ * cannot be resynchronised: the caller drops the connection, as libvirtd does (after
+ * answering the frames before it, which the FrameError carries).
+ * A frame of type `fdType` (its body starts with its number of descriptors, N) is followed by
+ * N zero bytes that carried the descriptors (SCM_RIGHTS; read without ancillary data, the
+ * kernel closes them): they are skipped. They are told from a client that names descriptors
+ * it never sends (a fuzzer) by what follows: a frame header right after the frame, or only
+ * after N zero bytes. Nothing is closed for it; the call's reply says what is wrong.
  */
 export class FrameReader {
   private chunks: Buffer[] = [];
   private have = 0;
   private want = 0;
+  /** descriptor bytes that may follow the last frame: decided once the next header is in */
+  private fdBytes = 0;
 
-  /** feeds bytes; returns the complete frames, throws XdrError on an impossible length */
+  constructor(private readonly fdType: number = MsgType.CALL_WITH_FDS) {}
+
+  /** feeds bytes; returns the complete frames, throws FrameError on an impossible length */
   push(data: Buffer): Buffer[] {
     this.chunks.push(data);
     this.have += data.length;
     const out: Buffer[] = [];
     for (;;) {
+      if (this.fdBytes > 0) {
+        const n = this.fdBytes;
+        if (this.have < n + FRAME_START) break;
+        const head = this.peek(n + FRAME_START);
+        if (head.subarray(0, n).every((b) => b === 0) && !frameStart(head, 0) && frameStart(head, n)) this.take(n);
+        this.fdBytes = 0;
+      }
       if (this.want === 0) {
         if (this.have < LEN_LEN) break;
         const len = this.peekLength();
         if (len < LEN_LEN + HEADER_LEN || len > MESSAGE_MAX) {
-          throw new XdrError(`packet ${len} bytes received from client is ${len > MESSAGE_MAX ? 'too large' : 'too small'}`);
+          throw new FrameError(`packet ${len} bytes received from client is ${len > MESSAGE_MAX ? 'too large' : 'too small'}`, out);
         }
         this.want = len;
       }
       if (this.have < this.want) break;
-      out.push(this.take(this.want));
+      const f = this.take(this.want);
+      out.push(f);
       this.want = 0;
+      if (f.readInt32BE(LEN_LEN + 12) === this.fdType && f.length >= LEN_LEN + HEADER_LEN + 4) {
+        const fds = f.readUInt32BE(LEN_LEN + HEADER_LEN);
+        if (fds <= NUM_FDS_MAX) this.fdBytes = fds;
+      }
     }
     return out;
   }
@@ -104,6 +145,11 @@ export class FrameReader {
   /** bytes waiting for the rest of their frame */
   get buffered(): number {
     return this.have;
+  }
+
+  private peek(n: number): Buffer {
+    if (this.chunks[0].length < n) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0].subarray(0, n);
   }
 
   private peekLength(): number {

@@ -198,7 +198,8 @@ export function fixedChars(n: number): XdrType<string> {
     `char[${n}]`,
     (w, v) => {
       const b = Buffer.alloc(n);
-      b.write(v.slice(0, n - 1), 'utf8');
+      // at most n - 1 bytes (never half a character): the C side reads it as a NUL-terminated string
+      b.write(v, 0, n - 1, 'utf8');
       // libvirt encodes char[n] as n separate XDR chars, 4 bytes each
       for (const c of b) w.i32(c);
     },

@@ -209,11 +209,10 @@ export const networkCommands: CommandDef[] = [
       const want = args.str('interface');
       const list = interfaces.filter((i) => !want || i.name === want || i.mac === want);
       if (args.json) return ctx.out(printJson(list));
-      // virsh's fixed columns (cmdDomIfAddr), not a sized table
+      // virsh's fixed columns (cmdDomIfAddr), not a sized table; the lease source lists only NICs with a lease
       const pad = (t: string, n: number) => t.padEnd(n);
       if (!ctx.quiet) ctx.out(` ${pad('Name', 10)} ${pad('MAC address', 20)} ${pad('Protocol', 8)}     Address\n${'-'.repeat(79)}\n`);
       for (const i of list) {
-        if (!i.addrs.length) ctx.out(` ${pad(i.name, 10)} ${pad(i.mac || 'N/A', 17)}    ${pad('N/A', 12)} N/A\n`);
         i.addrs.forEach((a, k) => {
           const first = k === 0 || args.bool('full');
           ctx.out(` ${pad(first ? i.name : '-', 10)} ${pad(first ? i.mac : '-', 17)}    ${pad('ipv4', 12)} ${a.ip}/${a.prefix}\n`);

@@ -101,3 +101,11 @@ test('written pool and volume XML validates with virt-xml-validate', { skip: has
     assert.equal(r.status, 0, `${schema} doc ${i}: ${r.stderr}${r.stdout}\n${xml}`);
   });
 });
+
+test('volume <compat> and <features><lazy_refcounts/> (qcow2 only) are kept', () => {
+  const v = parseVolumeXml("<volume><name>a.qcow2</name><capacity>1048576</capacity><target><format type='qcow2'/><features><lazy_refcounts/></features></target></volume>");
+  assert.equal(v.target.lazyRefcounts, true);
+  assert.match(formatVolumeXml(v), /<compat>1\.1<\/compat>\n\s*<features>\n\s*<lazy_refcounts\/>\n\s*<\/features>/);
+  assert.throws(() => parseVolumeXml("<volume><name>a.img</name><capacity>1</capacity><target><format type='raw'/><features><lazy_refcounts/></features></target></volume>"), /qcow2 volumes only/);
+  assert.throws(() => parseVolumeXml("<volume><name>a</name><capacity>1</capacity><target><format type='qcow2'/><compat>2</compat></target></volume>"), /unsupported qcow2 compat '2'/);
+});

@@ -19,7 +19,11 @@ export interface StorageVolume {
   /** bytes to preallocate at create; reported as used bytes in live XML */
   allocation?: number;
   physical?: number;
-  target: { path?: string; format?: VolumeFormat; permissions?: StoragePermissions };
+  target: {
+    path?: string; format?: VolumeFormat; permissions?: StoragePermissions;
+    /** qcow2 only: the image version ('0.10' or '1.1') and its lazy refcounts (virt-install asks for them) */
+    compat?: string; lazyRefcounts?: boolean;
+  };
   backingStore?: { path: string; format?: VolumeFormat };
 }
 
@@ -45,6 +49,19 @@ export function parseVolumeXml(xml: string): StorageVolume {
     vol.target.path = tgt.childText('path')?.trim();
     vol.target.format = parseFormat(tgt, VOLUME_FORMATS);
     vol.target.permissions = parsePermissions(tgt.child('permissions'));
+    const compat = tgt.childText('compat')?.trim();
+    if (compat !== undefined && !/^(0\.10|1\.1)$/.test(compat)) throw tgt.error(`unsupported qcow2 compat '${compat}' in <target> (0.10 or 1.1)`);
+    vol.target.compat = compat;
+    const features = tgt.child('features');
+    if (features) {
+      const lazy = features.child('lazy_refcounts');
+      lazy?.done();
+      features.done();
+      vol.target.lazyRefcounts = lazy !== undefined;
+    }
+    if ((compat || vol.target.lazyRefcounts) && vol.target.format !== 'qcow2') throw tgt.error('<compat> and <features> apply to qcow2 volumes only');
+    // libvirt: lazy refcounts need the 1.1 image version, which is its default with them
+    if (vol.target.lazyRefcounts && compat === '0.10') throw tgt.error('lazy_refcounts need qcow2 compat 1.1');
     tgt.done();
   }
   const bs = x.child('backingStore');
@@ -70,6 +87,8 @@ export function formatVolumeXml(vol: StorageVolume): string {
       textEl('path', vol.target.path),
       vol.target.format && el('format', { type: vol.target.format }),
       permissionsEl(vol.target.permissions),
+      textEl('compat', vol.target.compat ?? (vol.target.lazyRefcounts ? '1.1' : undefined)),
+      vol.target.lazyRefcounts && el('features', {}, [el('lazy_refcounts')]),
     ]),
     vol.backingStore && el('backingStore', {}, [
       textEl('path', vol.backingStore.path),

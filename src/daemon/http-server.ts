@@ -122,6 +122,12 @@ export async function listenUnix(socketPath: string, readonly: boolean, deps: Se
   server.keepAliveTimeout = 60_000;
   server.on('upgrade', apiUpgradeHandler(deps, readonly, new WebSocketServer({ noServer: true })));
 
+  await listenOnPath(server, socketPath, readonly);
+  return server;
+}
+
+/** Binds a server to a unix socket path: read-write for root only, read-only for everyone (as libvirtd's). */
+export async function listenOnPath(server: net.Server, socketPath: string, readonly: boolean): Promise<void> {
   await fs.rm(socketPath, { force: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -131,5 +137,4 @@ export async function listenUnix(socketPath: string, readonly: boolean, deps: Se
     });
   });
   await fs.chmod(socketPath, readonly ? 0o666 : 0o600);
-  return server;
 }

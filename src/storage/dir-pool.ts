@@ -27,6 +27,9 @@ export async function describeFile(file: string, name: string): Promise<StorageV
     target: { path: file, format: asFormat(info.format), permissions: { mode: (st.mode & 0o7777).toString(8).padStart(4, '0'), owner: st.uid, group: st.gid } },
   };
   if (info.backingFile) vol.backingStore = { path: info.backingFile, format: info.backingFormat ? asFormat(info.backingFormat) : undefined };
+  // as libvirt reports a qcow2 volume: its version, and lazy refcounts when on
+  if (info.compat) vol.target.compat = info.compat;
+  if (info.lazyRefcounts) vol.target.lazyRefcounts = true;
   return vol;
 }
 
@@ -84,7 +87,10 @@ export const dirPoolBackend: PoolBackend = {
         if (vol.capacity > from.capacity) await resizeImage(file, format, vol.capacity, false);
       } else {
         const backing = vol.backingStore && { path: vol.backingStore.path, format: vol.backingStore.format ?? (await imageInfo(vol.backingStore.path)).format };
-        await createImage(file, { format, capacity: vol.capacity, preallocate: (vol.allocation ?? 0) >= vol.capacity && vol.capacity > 0, backing });
+        await createImage(file, {
+          format, capacity: vol.capacity, preallocate: (vol.allocation ?? 0) >= vol.capacity && vol.capacity > 0, backing,
+          compat: vol.target.compat, lazyRefcounts: vol.target.lazyRefcounts,
+        });
       }
       const mode = vol.target.permissions?.mode;
       if (mode) await fs.chmod(file, parseInt(mode, 8));

@@ -13,6 +13,9 @@ export interface ImageInfo {
   actualSize: number;
   backingFile?: string;
   backingFormat?: string;
+  /** qcow2's image version and lazy refcounts (format-specific data) */
+  compat?: string;
+  lazyRefcounts?: boolean;
 }
 
 /** Parses `qemu-img info --output=json` of one image. */
@@ -34,6 +37,11 @@ export function parseImageInfo(json: string): ImageInfo {
   const bf = j['full-backing-filename'] ?? j['backing-filename'];
   if (typeof bf === 'string') info.backingFile = bf;
   if (typeof j['backing-filename-format'] === 'string') info.backingFormat = j['backing-filename-format'];
+  const fs = (j['format-specific'] as { type?: string; data?: Record<string, unknown> } | undefined);
+  if (fs?.type === 'qcow2' && fs.data) {
+    if (typeof fs.data.compat === 'string') info.compat = fs.data.compat;
+    if (typeof fs.data['lazy-refcounts'] === 'boolean') info.lazyRefcounts = fs.data['lazy-refcounts'];
+  }
   return info;
 }
 
@@ -50,12 +58,17 @@ export interface CreateOptions {
   /** preallocate all of it (falloc) */
   preallocate?: boolean;
   backing?: { path: string; format: string };
+  /** qcow2: image version and lazy refcounts */
+  compat?: string;
+  lazyRefcounts?: boolean;
 }
 
 export async function createImage(path: string, o: CreateOptions): Promise<void> {
   const args = ['create', '-q', '-f', o.format];
   const opts: string[] = [];
   if (o.preallocate && (o.format === 'raw' || o.format === 'qcow2')) opts.push('preallocation=falloc');
+  if (o.format === 'qcow2' && (o.compat || o.lazyRefcounts)) opts.push(`compat=${o.compat ?? '1.1'}`);
+  if (o.format === 'qcow2' && o.lazyRefcounts) opts.push('lazy_refcounts=on');
   if (opts.length) args.push('-o', opts.join(','));
   if (o.backing) args.push('-b', o.backing.path, '-F', o.backing.format);
   args.push(path);

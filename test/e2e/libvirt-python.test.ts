@@ -18,8 +18,9 @@ import * as readline from 'node:readline';
 import { startDaemon, type Daemon } from '../../src/daemon/tsvirtd.js';
 import { rootPaths, type InstancePaths } from '../../src/daemon/paths.js';
 import { sampleHost, type FakeSysfs } from '../../src/host/testing/fake-sysfs.js';
-import { run, runOk } from '../../src/util/spawn.js';
+import { run } from '../../src/util/spawn.js';
 import { REPO, TEST_CACHE, startTestDaemon, type TestDaemon } from './daemon.js';
+import { addNetns, removeNetns } from './netns.js';
 import { ensureTestGuest, guestCmdline, minimalDomainXml, type TestGuest } from './guest.js';
 
 const NS = `tsvt-nova-${process.pid}`;
@@ -36,8 +37,7 @@ let hostDaemon: Daemon | undefined;
 
 before(async () => {
   guest = await ensureTestGuest();
-  await runOk('ip', ['netns', 'add', NS]);
-  await runOk('ip', ['netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up']);
+  await addNetns(NS);
   d = await startTestDaemon({ netns: NS });
   // the bridge with a DHCP server on it, as Neutron's linuxbridge agent and dnsmasq give Nova
   const net = path.join(d.root, 'novanet.xml');
@@ -52,9 +52,7 @@ before(async () => {
 
 after(async () => {
   await d?.stop();
-  const pids = (await run('ip', ['netns', 'pids', NS])).stdout.split(/\s+/).filter(Boolean);
-  for (const p of pids) try { process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ }
-  await run('ip', ['netns', 'del', NS]);
+  await removeNetns(NS);
   await hostDaemon?.close();
   h?.cleanup();
   if (hostDir) rmSync(hostDir, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { writeFileSync, existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { run, runOk } from '../../src/util/spawn.js';
 import { startTestDaemon, type TestDaemon } from './daemon.js';
+import { addNetns, removeNetns } from './netns.js';
 import { ensureTestGuest, minimalDomainXml, guestCmdline, waitForText, type TestGuest } from './guest.js';
 
 const NS = `tsvt-net-${process.pid}`;
@@ -17,17 +18,13 @@ const inNs = (args: string[]) => run('ip', ['netns', 'exec', NS, ...args]);
 
 before(async () => {
   guest = await ensureTestGuest();
-  await runOk('ip', ['netns', 'add', NS]);
-  await runOk('ip', ['netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up']);
+  await addNetns(NS);
   d = await startTestDaemon({ netns: NS });
 });
 
 after(async () => {
   await d?.stop();
-  // whatever is still inside (dnsmasq of a failed test) was started by this file
-  const pids = (await run('ip', ['netns', 'pids', NS])).stdout.split(/\s+/).filter(Boolean);
-  for (const p of pids) try { process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ }
-  await run('ip', ['netns', 'del', NS]);
+  await removeNetns(NS);
 });
 
 async function ok(args: string[]): Promise<string> {

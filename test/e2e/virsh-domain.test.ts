@@ -10,6 +10,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, truncate
 import * as path from 'node:path';
 import { run, runOk, type RunResult } from '../../src/util/spawn.js';
 import { startTestDaemon, type TestDaemon } from './daemon.js';
+import { comparers, ok } from './virsh-compare.js';
+import { addNetns, removeNetns } from './netns.js';
 import { ensureTestGuest, guestCmdline, minimalDomainXml, waitForText, GUEST_MARKER, GUEST_POWERBUTTON, type TestGuest } from './guest.js';
 
 const NS = `tsvt-vdom-${process.pid}`;
@@ -19,8 +21,7 @@ let guest: TestGuest;
 
 before(async () => {
   guest = await ensureTestGuest();
-  await runOk('ip', ['netns', 'add', NS]);
-  await runOk('ip', ['netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up']);
+  await addNetns(NS);
   await runOk('ip', ['netns', 'exec', NS, 'ip', 'link', 'add', BRIDGE, 'type', 'bridge']);
   await runOk('ip', ['netns', 'exec', NS, 'ip', 'link', 'set', BRIDGE, 'up']);
   d = await startTestDaemon({ netns: NS });
@@ -31,24 +32,10 @@ before(async () => {
 
 after(async () => {
   await d?.stop();
-  const pids = (await run('ip', ['netns', 'pids', NS])).stdout.split(/\s+/).filter(Boolean);
-  for (const p of pids) try { process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ }
-  await run('ip', ['netns', 'del', NS]);
+  await removeNetns(NS);
 });
 
-async function ok(r: Promise<RunResult>, what: string): Promise<string> {
-  const x = await r;
-  assert.equal(x.code, 0, `${what} failed (${x.code}): ${x.stderr}${x.stdout}`);
-  return x.stdout;
-}
-const vok = (args: string[], env?: NodeJS.ProcessEnv) => ok(d!.virsh(args, { env }), `virsh ${args.join(' ')}`);
-const cok = (args: string[]) => ok(d!.cli(args), `tsvirt ${args.join(' ')}`);
-/** the same command through virsh and tsvirt's CLI prints the same */
-async function same(args: string[]): Promise<string> {
-  const v = await vok(args);
-  assert.equal(v, await cok(args), `virsh and tsvirt differ on ${args.join(' ')}`);
-  return v;
-}
+const { vok, cok, same } = comparers(() => d!);
 /** both fail with the same `error:` lines. virsh also prints an empty line on stdout after a
  * failed command (its vshError flush); that is not an error line, so only stderr is compared. */
 async function sameError(args: string[], want: RegExp): Promise<string> {

@@ -6,8 +6,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { run, runOk, type RunResult } from '../../src/util/spawn.js';
+import { run } from '../../src/util/spawn.js';
 import { startTestDaemon, type TestDaemon } from './daemon.js';
+import { comparers } from './virsh-compare.js';
+import { addNetns, removeNetns } from './netns.js';
 import { ensureTestGuest, guestCmdline, minimalDomainXml, waitForText, type TestGuest } from './guest.js';
 
 const NS = `tsvt-vnet-${process.pid}`;
@@ -16,32 +18,16 @@ let guest: TestGuest;
 
 before(async () => {
   guest = await ensureTestGuest();
-  await runOk('ip', ['netns', 'add', NS]);
-  await runOk('ip', ['netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up']);
+  await addNetns(NS);
   d = await startTestDaemon({ netns: NS });
 });
 
 after(async () => {
   await d?.stop();
-  // whatever is still inside (dnsmasq of a failed test) was started by this file
-  const pids = (await run('ip', ['netns', 'pids', NS])).stdout.split(/\s+/).filter(Boolean);
-  for (const p of pids) try { process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ }
-  await run('ip', ['netns', 'del', NS]);
+  await removeNetns(NS);
 });
 
-async function ok(r: Promise<RunResult>, what: string): Promise<string> {
-  const x = await r;
-  assert.equal(x.code, 0, `${what} failed (${x.code}): ${x.stderr}${x.stdout}`);
-  return x.stdout;
-}
-const vok = (args: string[], env?: NodeJS.ProcessEnv) => ok(d!.virsh(args, { env }), `virsh ${args.join(' ')}`);
-const cok = (args: string[]) => ok(d!.cli(args), `tsvirt ${args.join(' ')}`);
-/** the same command through virsh and tsvirt's CLI prints the same */
-async function same(args: string[]): Promise<string> {
-  const v = await vok(args);
-  assert.equal(v, await cok(args), `virsh and tsvirt differ on ${args.join(' ')}`);
-  return v;
-}
+const { vok, cok, same } = comparers(() => d!);
 
 async function hostState(): Promise<{ links: string; dnsmasq: number; configs: string }> {
   const links = (await run('ip', ['netns', 'exec', NS, 'ip', '-br', 'link'])).stdout;

@@ -7,8 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { truncateSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { run, runOk } from '../../src/util/spawn.js';
 import { startTestDaemon, REPO, type TestDaemon } from './daemon.js';
+import { addNetns, removeNetns } from './netns.js';
 import { ensureTestGuest, minimalDomainXml, waitForText, GUEST_MARKER, type TestGuest } from './guest.js';
 import { afterProbes, listener, probeUntilSubscribed, until, type Printer } from './event-printers.js';
 
@@ -18,15 +18,12 @@ let guest: TestGuest;
 
 before(async () => {
   guest = await ensureTestGuest();
-  await runOk('ip', ['netns', 'add', NS]);
-  await runOk('ip', ['netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up']);
+  await addNetns(NS);
   d = await startTestDaemon({ netns: NS });
 });
 after(async () => {
   await d?.stop();
-  const pids = (await run('ip', ['netns', 'pids', NS])).stdout.split(/\s+/).filter(Boolean);
-  for (const p of pids) try { process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ }
-  await run('ip', ['netns', 'del', NS]);
+  await removeNetns(NS);
 });
 
 async function virsh(...args: string[]): Promise<string> {

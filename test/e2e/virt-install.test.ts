@@ -160,3 +160,23 @@ test('a guest tsvirtd cannot start: virt-install reports the error and nothing i
   assert.equal(await virsh(['list', '--all', '--name']), before);
   assert.equal((await d.virsh(['dominfo', 'vi-bad'])).code, 1);
 });
+
+test('virt-install with a new disk (--disk size=) creates a qcow2 volume with lazy refcounts in the default pool', async () => {
+  const r = await run('virt-install', [
+    '--connect', d.libvirtUri, '--name', 'vi-newdisk', '--memory', String(GUEST_MEMORY_MIB), '--virt-type', 'qemu', '--noautoconsole', '--noreboot',
+    '--install', `kernel=${guest.kernel},initrd=${guest.initrd},kernel_args=${guestCmdline()},kernel_args_overwrite=yes`,
+    '--disk', 'size=0.05,format=qcow2,bus=virtio', '--osinfo', 'detect=on,require=off', '--graphics', 'none', '--network', 'none',
+    '--serial', `pty,log.file=${serialLog('vi-newdisk')}`,
+  ], { env: { ...process.env, LC_ALL: 'C', HOME: d.root }, timeoutMs: 60_000 });
+  assert.equal(r.code, 0, `virt-install failed: ${r.stderr}${r.stdout}`);
+  assert.match(r.stdout, /Allocating 'vi-newdisk\.qcow2'/);
+  const vol = await virsh(['vol-dumpxml', '--pool', 'default', 'vi-newdisk.qcow2']);
+  assert.match(vol, /<format type='qcow2'\/>[\s\S]*<compat>1\.1<\/compat>\s*<features>\s*<lazy_refcounts\/>\s*<\/features>/);
+  const file = /<path>(.+)<\/path>/.exec(vol)![1];
+  const info = await run('qemu-img', ['info', '-U', '--output=json', file]);
+  assert.equal(JSON.parse(info.stdout)['format-specific'].data['lazy-refcounts'], true);
+  // the guest has the new disk as vda
+  await waitForText(serialLog('vi-newdisk'), 'TSVIRT-DISK vda', 30_000);
+  assert.equal((await virsh(['domstate', 'vi-newdisk'])).trim(), 'running');
+  assert.equal(await virsh(['vol-list', 'default']), await cli(['vol-list', 'default']));
+});

@@ -16,6 +16,7 @@ import { rootPaths } from '../../src/daemon/paths.js';
 import { sampleHost } from '../../src/host/testing/fake-sysfs.js';
 import { Client } from '../../src/client/client.js';
 import { startTestDaemon, type TestDaemon } from './daemon.js';
+import { addNetns, removeNetns } from './netns.js';
 import { ensureTestGuest, guestCmdline, minimalDomainXml } from './guest.js';
 import { launchBrowser, shot } from './browser.js';
 
@@ -45,16 +46,13 @@ async function newRawVolume(page: Page, name: string, mib: number): Promise<void
 let nsMade = false;
 after(async () => {
   if (!nsMade) return;
-  const pids = (await run('ip', ['netns', 'pids', NS])).stdout.split(/\s+/).filter(Boolean);
-  for (const p of pids) try { process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ }
-  await run('ip', ['netns', 'del', NS]);
+  await removeNetns(NS);
 });
 
 test('web UI: pools, volumes with upload, networks with leases, adding a disk, a NIC and a PCI device', { timeout: 300_000 }, async (t) => {
   const guest = await ensureTestGuest();
-  await runOk('ip', ['netns', 'add', NS]);
   nsMade = true;
-  await runOk('ip', ['netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up']);
+  await addNetns(NS);
   const d: TestDaemon = await startTestDaemon({ netns: NS, args: ['--listen-http', '127.0.0.1:0'] });
   let browser: Browser | undefined;
   t.after(async () => {

@@ -4,6 +4,7 @@
 import * as net from 'node:net';
 import { promises as fs } from 'node:fs';
 import { RpcConnection, type RpcDeps } from './rpc-connection.js';
+import { listenOnPath } from '../http-server.js';
 
 export interface RpcServer {
   server: net.Server;
@@ -18,16 +19,7 @@ export async function listenLibvirt(socketPath: string, readonly: boolean, deps:
     connections.add(c);
     c.onClose(() => connections.delete(c));
   });
-  await fs.rm(socketPath, { force: true });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  // as libvirtd: read-write for root only, read-only for everyone
-  await fs.chmod(socketPath, readonly ? 0o666 : 0o600);
+  await listenOnPath(server, socketPath, readonly);
   return {
     server,
     connections,

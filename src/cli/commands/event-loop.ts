@@ -3,7 +3,15 @@
 // virsh, the command fails (exit 1, no message) when no event came.
 import type { TsvirtEvent } from '../../protocol/types.js';
 import { formatTimestamp } from '../format.js';
-import { CliError, type Args, type Ctx } from '../types.js';
+import { CliError, type Args, type CommandDef, type Ctx } from '../types.js';
+
+/** the options every virsh *-event command has besides its object filter */
+export const EVENT_LOOP_OPTS: CommandDef['opts'] = [
+  { name: 'loop', type: 'bool', help: 'loop until timeout or interrupt, rather than one-shot' },
+  { name: 'timeout', type: 'number', help: 'timeout seconds' },
+  { name: 'list', type: 'bool', help: 'list valid event types' },
+  { name: 'timestamp', type: 'bool', help: 'show timestamp for each printed event' },
+];
 
 /** --timeout as virsh checks it: a positive number of seconds */
 export function timeoutOf(args: Args): number | undefined {

@@ -3,7 +3,7 @@ import type { TsvirtEvent } from '../../protocol/types.js';
 import { withContext } from '../errors.js';
 import { formatLifecycleEvent } from '../format.js';
 import { CliError, type CommandDef } from '../types.js';
-import { eventLoop, timeoutOf } from './event-loop.js';
+import { EVENT_LOOP_OPTS, eventLoop, timeoutOf } from './event-loop.js';
 
 /** virsh's event type names, and the ones tsvirtd emits (with the line virsh prints for each) */
 const SUPPORTED: Record<string, (ev: TsvirtEvent) => string | undefined> = {
@@ -25,10 +25,7 @@ export const eventCommand: CommandDef = {
     { name: 'domain', type: 'string', help: 'filter by domain name, id or uuid' },
     { name: 'event', type: 'string', help: 'which event type to wait for' },
     { name: 'all', type: 'bool', help: 'wait for all events instead of just one type' },
-    { name: 'loop', type: 'bool', help: 'loop until timeout or interrupt, rather than one-shot' },
-    { name: 'timeout', type: 'number', help: 'timeout seconds' },
-    { name: 'list', type: 'bool', help: 'list valid event types' },
-    { name: 'timestamp', type: 'bool', help: 'show timestamp for each printed event' },
+    ...EVENT_LOOP_OPTS,
   ],
   async handler(ctx, args) {
     if (args.bool('list')) {

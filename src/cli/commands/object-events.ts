@@ -3,7 +3,7 @@
 import type { Client } from '../../client/client.js';
 import type { TsvirtEvent } from '../../protocol/types.js';
 import { CliError, type CommandDef } from '../types.js';
-import { eventLoop, timeoutOf } from './event-loop.js';
+import { EVENT_LOOP_OPTS, eventLoop, timeoutOf } from './event-loop.js';
 
 const cap = (w: string) => w[0]!.toUpperCase() + w.slice(1);
 
@@ -27,10 +27,7 @@ function objectEventCommand(
     opts: [
       { name: objOpt, type: 'string', help: `filter by ${what} name or uuid` },
       { name: 'event', type: 'string', help: 'which event type to wait for' },
-      { name: 'loop', type: 'bool', help: 'loop until timeout or interrupt, rather than one-shot' },
-      { name: 'timeout', type: 'number', help: 'timeout seconds' },
-      { name: 'list', type: 'bool', help: 'list valid event types' },
-      { name: 'timestamp', type: 'bool', help: 'show timestamp for each printed event' },
+      ...EVENT_LOOP_OPTS,
     ],
     async handler(ctx, args) {
       if (args.bool('list')) {

@@ -38,7 +38,14 @@ export async function detachDevice(root: HostRoot, address: string): Promise<Det
   try {
     if (dev.driver) await root.write(`${PCI_DRIVERS}/${dev.driver}/unbind`, dev.address);
     await root.write(PCI_DRIVERS_PROBE, dev.address);
-    const now = await root.linkName(`${dir}/driver`);
+    let now = await root.linkName(`${dir}/driver`);
+    // a driver that probes asynchronously (nvme, for a VF just created) can bind after we looked
+    // and before driver_override took effect: unbind it again; the override now holds
+    for (let i = 0; i < 3 && now !== VFIO_DRIVER; i++) {
+      if (now) await root.write(`${PCI_DRIVERS}/${now}/unbind`, dev.address);
+      await root.write(PCI_DRIVERS_PROBE, dev.address);
+      now = await root.linkName(`${dir}/driver`);
+    }
     if (now !== VFIO_DRIVER) {
       throw new TsvirtError('operation-failed', `PCI device ${dev.address} did not bind to vfio-pci (driver now: ${now ?? 'none'})`);
     }

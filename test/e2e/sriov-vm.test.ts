@@ -63,7 +63,7 @@ test('tsvirt host-device code on a real kernel: list, SR-IOV VFs, vfio-pci and b
   assert.equal(groups.size, 3, 'each VF in its own IOMMU group');
   assert.match(r.pfXml, /<capability type='virt_functions' maxCount='2'>/);
 
-  assert.equal(r.detached.driver, 'vfio-pci');
+  assert.equal(r.detached.driver, 'vfio-pci', JSON.stringify(r.detached));
   assert.equal(r.detached.devVfio, true);
   assert.notEqual(r.reattached.driver, 'vfio-pci');
   assert.equal(r.reattached.driver, r.detached.original);

@@ -4,7 +4,7 @@
 import type { NonnullDomain } from '../../protocol/libvirt/remote-types.js';
 import { TsvirtError } from '../../util/errors.js';
 import type { Consoles, ConsoleRequest } from '../console.js';
-import { checkFlags } from './impl-network.js';
+import { checkFlags } from './rpc-errors.js';
 import { apiName } from './rpc-errors.js';
 import type { Impls, RpcContext } from './rpc-impl.js';
 import { uuidString } from './rpc-ids.js';

@@ -8,7 +8,7 @@
 import * as net from 'node:net';
 import { TsvirtError } from '../../util/errors.js';
 import { sendFds } from './fd-pass.js';
-import { checkFlags } from './impl-network.js';
+import { checkFlags } from './rpc-errors.js';
 import type { Impls } from './rpc-impl.js';
 import { uuidString } from './rpc-ids.js';
 

@@ -5,6 +5,7 @@ import type { NonnullNetwork } from '../../protocol/libvirt/remote-types.js';
 import { TsvirtError } from '../../util/errors.js';
 import type { Impls, RpcContext } from './rpc-impl.js';
 import { uuidBytes, uuidString } from './rpc-ids.js';
+import { checkFlags } from './rpc-errors.js';
 
 // virConnectListAllNetworksFlags
 const L = { INACTIVE: 1, ACTIVE: 2, PERSISTENT: 4, TRANSIENT: 8, AUTOSTART: 16, NO_AUTOSTART: 32 };
@@ -17,12 +18,6 @@ const UPDATE_CONFIG = 2;
 const COMMANDS: Record<number, 'add' | 'delete' | 'modify'> = { 1: 'modify', 2: 'delete', 3: 'add', 4: 'add' };
 /** virNetworkUpdateSection numbers -> virsh's section names, which the API takes */
 const SECTIONS = ['', 'bridge', 'domain', 'ip', 'ip-dhcp-host', 'ip-dhcp-range', 'forward', 'forward-interface', 'forward-pf', 'portgroup', 'dns-host', 'dns-txt', 'dns-srv'];
-
-/** libvirt's virCheckFlags: unknown bits are refused, nothing is done */
-export function checkFlags(flags: number, known: number, api: string): void {
-  const extra = (flags >>> 0) & ~known;
-  if (extra) throw new TsvirtError('invalid-arg', `unsupported flags (0x${(extra >>> 0).toString(16)}) in function ${api}`);
-}
 
 export function networkFilter(flags: number): (n: NetSummary) => boolean {
   const group = (a: number, b: number, isA: (n: NetSummary) => boolean) => (n: NetSummary) =>

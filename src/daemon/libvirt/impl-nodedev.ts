@@ -4,7 +4,7 @@
 import type { NodedevSummary } from '../../protocol/methods-nodedev.js';
 import { TsvirtError } from '../../util/errors.js';
 import type { Impls, RpcContext } from './rpc-impl.js';
-import { checkFlags } from './impl-network.js';
+import { checkFlags } from './rpc-errors.js';
 
 // virConnectListAllNodeDeviceFlags: the capability bits tsvirt's devices can have
 const CAP_BITS: Record<string, number> = { system: 1 << 0, pci: 1 << 1, net: 1 << 4 };

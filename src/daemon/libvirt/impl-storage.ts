@@ -6,7 +6,7 @@ import type { NonnullStoragePool, NonnullStorageVol } from '../../protocol/libvi
 import { TsvirtError } from '../../util/errors.js';
 import type { StorageService } from '../storage-service.js';
 import { openVolumeDownload, openVolumeUpload } from '../volume-stream.js';
-import { checkFlags } from './impl-network.js';
+import { checkFlags } from './rpc-errors.js';
 import { apiName } from './rpc-errors.js';
 import type { Impls, RpcContext } from './rpc-impl.js';
 import { uuidBytes, uuidString } from './rpc-ids.js';

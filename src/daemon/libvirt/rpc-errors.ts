@@ -44,3 +44,9 @@ export function apiName(proc: string): string {
 export function notSupported(proc: string): TsvirtError {
   return new TsvirtError('no-support', apiName(proc));
 }
+
+/** libvirt's virCheckFlags: unknown bits are refused, nothing is done */
+export function checkFlags(flags: number, known: number, api: string): void {
+  const extra = (flags >>> 0) & ~known;
+  if (extra) throw new TsvirtError('invalid-arg', `unsupported flags (0x${(extra >>> 0).toString(16)}) in function ${api}`);
+}

@@ -3,7 +3,7 @@
 // Documented choices: disk bus from the target prefix (vd->virtio, sd->scsi, hd->ide,
 // fd->fdc, as libvirt); SCSI controllers default to model lsilogic (libvirt's pick on x86);
 // NICs default to model rtl8139 and video to cirrus (libvirt's defaults for QEMU 7.2);
-// no <cpu> and no <audio> are added (tsvirt leaves the CPU model to the QEMU driver).
+// the machine's default CPU model (qemu64) and an <audio type='none'/> are added, as libvirt 9.0 does.
 import type { CharDevice, Controller, Domain, Disk } from './domain-types.js';
 import { TsvirtError } from '../util/errors.js';
 import { generateMac } from '../util/mac.js';
@@ -29,6 +29,7 @@ export function applyDomainDefaults(input: Domain, caps: DefaultsCaps = {}): Dom
   os.arch ??= caps.arch ?? 'x86_64';
   os.machine ??= caps.defaultMachine ?? 'pc';
   os.machine = caps.canonicalMachines?.[os.machine] ?? os.machine;
+  defaultCpu(dom);
   if (dom.cpu?.topology) dom.cpu.topology.dies ??= 1;
   const d = dom.devices;
   const deviceBoot = [...d.disks, ...d.interfaces, ...d.hostdevs].some((x) => x.boot);
@@ -85,10 +86,21 @@ export function applyDomainDefaults(input: Domain, caps: DefaultsCaps = {}): Dom
     if (!d.inputs.some((x) => x.type === type && x.bus === 'ps2')) d.inputs.push({ type, bus: 'ps2' });
   }
   d.memballoon ??= { model: 'virtio' };
+  if (!d.audios?.length) d.audios = [{ id: 1, type: 'none' }];
   assignDriveAddresses(dom);
   implicitControllers(dom);
   assignAddresses(dom);
   return dom;
+}
+
+/**
+ * No <cpu> (or a custom one without a model) gets the machine's default model, qemu64 on x86, with
+ * checks off (qemuDomainDefSetDefaultCPU): QEMU drops what the host cannot do.
+ */
+function defaultCpu(dom: Domain): void {
+  const cpu = dom.cpu;
+  if (cpu && (cpu.mode !== 'custom' || cpu.model)) return;
+  dom.cpu = { ...(cpu ?? { features: [] }), mode: 'custom', match: 'exact', check: 'none', model: { name: 'qemu64', fallback: 'forbid' } };
 }
 
 /** serial <-> console compatibility and target defaults (virDomainDefAddConsoleCompat). */

@@ -1,68 +1,18 @@
-// Parse/format of the <devices> children other than character devices.
+// Parse/format of the smaller <devices> children (controller, input, video, watchdog, panic,
+// rng, memballoon); each family with its own file is re-exported here, so callers see one module.
 // Each pair mirrors the other: what parse reads, format writes back in libvirt's order.
-import type {
-  Controller, Disk, Graphics, GraphicsListen, Hostdev, Input, Memballoon, NetInterface, Rng, Video, Panic, Watchdog,
-} from './domain-types.js';
+import type { Controller, Input, Memballoon, Rng, Video, Panic, Watchdog } from './domain-types.js';
 import type { XmlElement } from '../util/xml-reader.js';
 import { el, flagEl, hex, onOff, textEl, type XmlNode } from '../util/xml-writer.js';
 import { formatDeviceInfo, parseDeviceInfo, parsePciAddress, pciAddressAttrs, type FormatOptions } from './domain-address-xml.js';
+import { assignDefined } from './xml-assign.js';
 
-export const DISK_BUSES = ['virtio', 'sata', 'scsi', 'ide', 'usb', 'fdc'] as const;
+export * from './domain-disk-xml.js';
+export * from './domain-net-xml.js';
+export * from './domain-graphics-xml.js';
+export * from './domain-hostdev-xml.js';
+
 export const CONTROLLER_TYPES = ['pci', 'usb', 'sata', 'scsi', 'ide', 'virtio-serial', 'fdc'] as const;
-
-/** Copies the defined values of `src` into `dst` (so absent XML stays absent in the model). */
-function assignDefined<T extends object>(dst: T, src: Partial<T>): T {
-  for (const [k, v] of Object.entries(src)) if (v !== undefined) (dst as Record<string, unknown>)[k] = v;
-  return dst;
-}
-
-// ---- disk
-export function parseDisk(x: XmlElement): Disk {
-  const targetEl = x.child('target');
-  if (!targetEl) throw x.error('missing <target> in <disk>');
-  const disk: Disk = {
-    type: x.enumAttr('type', ['file', 'block', 'volume'] as const) ?? 'file',
-    device: x.enumAttr('device', ['disk', 'cdrom', 'floppy', 'lun'] as const) ?? 'disk',
-    target: assignDefined({ dev: targetEl.reqAttr('dev') } as Disk['target'], { bus: targetEl.enumAttr('bus', DISK_BUSES) }),
-  };
-  const d = x.child('driver');
-  if (d) {
-    disk.driver = assignDefined({}, {
-      name: d.enumAttr('name', ['qemu'] as const),
-      type: d.enumAttr('type', ['raw', 'qcow2'] as const),
-      cache: d.enumAttr('cache', ['default', 'none', 'writethrough', 'writeback', 'directsync', 'unsafe']),
-      io: d.enumAttr('io', ['threads', 'native', 'io_uring']),
-      discard: d.enumAttr('discard', ['ignore', 'unmap']),
-    });
-  }
-  const s = x.child('source');
-  if (s) {
-    const attrs = { file: ['file'], block: ['dev'], volume: ['pool', 'volume'] }[disk.type];
-    disk.source = {};
-    for (const a of attrs) {
-      const v = s.attr(a);
-      if (v !== undefined) (disk.source as Record<string, string>)[a] = v;
-    }
-  }
-  if (x.child('readonly')) disk.readonly = true;
-  if (x.child('shareable')) disk.shareable = true;
-  const serial = x.childText('serial');
-  if (serial !== undefined) disk.serial = serial;
-  parseDeviceInfo(x, disk, true);
-  return disk;
-}
-
-export function formatDisk(d: Disk, opts: FormatOptions): XmlNode {
-  return el('disk', { type: d.type, device: d.device }, [
-    d.driver && el('driver', { name: d.driver.name, type: d.driver.type, cache: d.driver.cache, io: d.driver.io, discard: d.driver.discard }),
-    d.source && el('source', { file: d.source.file, dev: d.source.dev, pool: d.source.pool, volume: d.source.volume }),
-    el('target', { dev: d.target.dev, bus: d.target.bus }),
-    flagEl('readonly', d.readonly),
-    flagEl('shareable', d.shareable),
-    textEl('serial', d.serial),
-    ...formatDeviceInfo(d, opts),
-  ]);
-}
 
 // ---- controller
 export function parseController(x: XmlElement): Controller {
@@ -95,45 +45,6 @@ export function formatController(c: Controller, opts: FormatOptions): XmlNode {
   ]);
 }
 
-// ---- interface
-export function parseInterface(x: XmlElement): NetInterface {
-  const type = x.reqEnumAttr('type', ['user', 'network', 'bridge'] as const);
-  const mac = x.child('mac');
-  const nic: NetInterface = { type, mac: mac ? mac.reqAttr('address') : '' };
-  const s = x.child('source');
-  if (s) {
-    if (type === 'user') throw s.error(`<source> is not supported on <interface type='user'>`);
-    nic.source = assignDefined({}, { network: s.attr('network'), bridge: s.attr('bridge'), portgroup: s.attr('portgroup') });
-    s.attr('portid'); // live-only identifier libvirt adds; not kept
-  }
-  const t = x.child('target');
-  if (t) nic.target = { dev: t.reqAttr('dev') };
-  const m = x.child('model');
-  if (m) nic.model = m.reqAttr('type');
-  const link = x.child('link');
-  if (link) nic.link = link.reqEnumAttr('state', ['up', 'down'] as const);
-  const mtu = x.child('mtu');
-  if (mtu) nic.mtu = mtu.reqIntAttr('size', { min: 68, max: 65535 });
-  parseDeviceInfo(x, nic, true);
-  return nic;
-}
-
-/** tap names that tsvirt/libvirt generate; left out of inactive XML as libvirt does. */
-const GENERATED_TAP = /^(vnet|tsvnet|macvtap)\d+$/;
-
-export function formatInterface(n: NetInterface, opts: FormatOptions): XmlNode {
-  const dev = n.target?.dev;
-  return el('interface', { type: n.type }, [
-    n.mac !== '' && el('mac', { address: n.mac }),
-    n.source && el('source', { network: n.source.network, bridge: n.source.bridge, portgroup: n.source.portgroup }),
-    dev !== undefined && !(opts.inactive && GENERATED_TAP.test(dev)) && el('target', { dev }),
-    n.model !== undefined && el('model', { type: n.model }),
-    n.link && el('link', { state: n.link }),
-    n.mtu !== undefined && el('mtu', { size: n.mtu }),
-    ...formatDeviceInfo(n, opts),
-  ]);
-}
-
 // ---- input
 export function parseInput(x: XmlElement): Input {
   const type = x.reqEnumAttr('type', ['tablet', 'mouse', 'keyboard'] as const);
@@ -145,44 +56,6 @@ export function parseInput(x: XmlElement): Input {
 
 export function formatInput(i: Input, opts: FormatOptions): XmlNode {
   return el('input', { type: i.type, bus: i.bus }, formatDeviceInfo(i, opts));
-}
-
-// ---- graphics
-export function parseGraphics(x: XmlElement): Graphics {
-  x.reqEnumAttr('type', ['vnc'] as const);
-  const g: Graphics = assignDefined({ type: 'vnc', listens: [] } as Graphics, {
-    port: x.intAttr('port', { min: -1, max: 65535 }),
-    autoport: x.boolAttr('autoport'),
-    websocket: x.intAttr('websocket', { min: -1, max: 65535 }),
-    listen: x.attr('listen'),
-    passwd: x.attr('passwd'),
-    keymap: x.attr('keymap'),
-  });
-  for (const l of x.children('listen')) {
-    g.listens.push(assignDefined({ type: l.reqEnumAttr('type', ['address', 'none', 'socket'] as const) } as GraphicsListen, {
-      address: l.attr('address'),
-      socket: l.attr('socket'),
-    }));
-  }
-  return g;
-}
-
-export function formatGraphics(g: Graphics, opts: FormatOptions): XmlNode {
-  // with autoport the real port is live-only: inactive XML says -1 as libvirt does
-  const port = g.autoport && opts.inactive ? -1 : g.port;
-  return el(
-    'graphics',
-    {
-      type: g.type,
-      port,
-      autoport: g.autoport,
-      websocket: g.websocket,
-      listen: g.listen,
-      keymap: g.keymap,
-      passwd: opts.secure === false ? undefined : g.passwd,
-    },
-    g.listens.map((l) => el('listen', { type: l.type, address: l.address, socket: l.socket })),
-  );
 }
 
 // ---- video
@@ -209,29 +82,6 @@ export function formatVideo(v: Video, opts: FormatOptions): XmlNode {
   return el('video', {}, [
     el('model', { type: m.type, ram: m.ram, vram: m.vram, vgamem: m.vgamem, heads: m.heads, primary: m.primary }),
     ...formatDeviceInfo(v, opts),
-  ]);
-}
-
-// ---- hostdev
-export function parseHostdev(x: XmlElement): Hostdev {
-  x.reqEnumAttr('mode', ['subsystem'] as const);
-  x.reqEnumAttr('type', ['pci'] as const);
-  const src = x.child('source');
-  const addrEl = src?.child('address');
-  if (!addrEl) throw x.error('<hostdev> needs <source><address domain= bus= slot= function=/></source>');
-  addrEl.enumAttr('type', ['pci'] as const);
-  const h: Hostdev = { mode: 'subsystem', type: 'pci', managed: x.boolAttr('managed') ?? false, source: { address: parsePciAddress(addrEl) } };
-  const d = x.child('driver');
-  if (d) h.driver = d.reqEnumAttr('name', ['vfio'] as const);
-  parseDeviceInfo(x, h, true);
-  return h;
-}
-
-export function formatHostdev(h: Hostdev, opts: FormatOptions): XmlNode {
-  return el('hostdev', { mode: h.mode, type: h.type, managed: h.managed }, [
-    h.driver && el('driver', { name: h.driver }),
-    el('source', {}, [el('address', pciAddressAttrs(h.source.address, false))]),
-    ...formatDeviceInfo(h, opts),
   ]);
 }
 

@@ -173,6 +173,12 @@ export interface Panic extends DeviceCommon {
   model: 'isa';
 }
 
+/** <audio>: a host audio backend that sound devices and graphics play through (libvirt 9.0 adds type='none' when there is none). */
+export interface Audio {
+  id: number;
+  type: 'none';
+}
+
 export interface DomainDevices {
   emulator?: string;
   disks: Disk[];
@@ -189,6 +195,7 @@ export interface DomainDevices {
   rngs: Rng[];
   memballoon?: Memballoon;
   panics?: Panic[];
+  audios?: Audio[];
 }
 
 export interface DomainOs {

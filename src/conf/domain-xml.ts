@@ -10,13 +10,15 @@ import { isTsvirtError } from '../util/errors.js';
 import type { FormatOptions } from './domain-address-xml.js';
 import { formatCharDevice, parseCharDevice } from './domain-chardev-xml.js';
 import * as dev from './domain-devices-xml.js';
+import { formatClock, formatOs, parseClock, parseOs } from './domain-os-xml.js';
+import { formatCpu, parseCpu } from './domain-cpu-xml.js';
+import { formatAudio, parseAudio } from './domain-audio-xml.js';
 import { applyDomainDefaults, type DefaultsCaps } from './domain-defaults.js';
 import { validateDomain } from './domain-validate.js';
 
 export type { FormatOptions } from './domain-address-xml.js';
 
 const LIFECYCLE = ['destroy', 'restart', 'preserve', 'rename-restart', 'coredump-destroy', 'coredump-restart'] as const;
-const BOOT_DEVS = ['hd', 'cdrom', 'network', 'fd'] as const;
 
 /** Parses <domain> XML into the model. Only what the XML says: no defaults (except a generated UUID, as libvirt). */
 export function parseDomainXml(xml: string): Domain {
@@ -122,99 +124,6 @@ function parseMemory(x: XmlElement): number {
   }
 }
 
-function parseOs(x: XmlElement): DomainOs {
-  const t = x.child('type');
-  if (!t) throw x.error('missing <type> in <os>');
-  if (t.text().trim() !== 'hvm') throw t.error(`unsupported OS type '${t.text().trim()}': only 'hvm' is supported`);
-  const os: DomainOs = { type: 'hvm', boot: [] };
-  const arch = t.attr('arch');
-  const machine = t.attr('machine');
-  if (arch !== undefined) os.arch = arch;
-  if (machine !== undefined) os.machine = machine;
-  const firmware = x.enumAttr('firmware', ['bios', 'efi'] as const);
-  if (firmware) os.firmware = firmware;
-  for (const b of x.children('boot')) os.boot.push(b.reqEnumAttr('dev', BOOT_DEVS));
-  const bm = x.child('bootmenu');
-  if (bm) {
-    os.bootmenu = { enable: bm.boolAttr('enable') ?? false };
-    const timeout = bm.intAttr('timeout', { min: 0, max: 65535 });
-    if (timeout !== undefined) os.bootmenu.timeout = timeout;
-  }
-  for (const k of ['kernel', 'initrd', 'cmdline'] as const) {
-    const v = x.childText(k);
-    if (v !== undefined) os[k] = v;
-  }
-  const loader = x.child('loader');
-  if (loader) {
-    os.loader = { path: loader.text().trim() };
-    const ro = loader.boolAttr('readonly');
-    const type = loader.enumAttr('type', ['rom', 'pflash'] as const);
-    const secure = loader.boolAttr('secure');
-    if (ro !== undefined) os.loader.readonly = ro;
-    if (type !== undefined) os.loader.type = type;
-    if (secure !== undefined) os.loader.secure = secure;
-  }
-  const nvram = x.child('nvram');
-  if (nvram) {
-    os.nvram = {};
-    const p = nvram.text().trim();
-    const template = nvram.attr('template');
-    if (p) os.nvram.path = p;
-    if (template !== undefined) os.nvram.template = template;
-  }
-  return os;
-}
-
-function parseCpu(x: XmlElement): DomainCpu {
-  const cpu: DomainCpu = {
-    mode: x.enumAttr('mode', ['host-passthrough', 'host-model', 'custom', 'maximum'] as const) ?? 'custom',
-    features: [],
-  };
-  const match = x.enumAttr('match', ['exact', 'minimum', 'strict'] as const);
-  const check = x.enumAttr('check', ['none', 'partial', 'full'] as const);
-  const migratable = x.boolAttr('migratable');
-  if (match) cpu.match = match;
-  if (check) cpu.check = check;
-  if (migratable !== undefined) cpu.migratable = migratable;
-  const m = x.child('model');
-  if (m) {
-    cpu.model = { name: m.text().trim() };
-    const fb = m.enumAttr('fallback', ['allow', 'forbid'] as const);
-    if (fb) cpu.model.fallback = fb;
-  }
-  const vendor = x.childText('vendor');
-  if (vendor !== undefined) cpu.vendor = vendor.trim();
-  const topo = x.child('topology');
-  if (topo) {
-    cpu.topology = { sockets: topo.reqIntAttr('sockets', { min: 1 }), cores: topo.reqIntAttr('cores', { min: 1 }), threads: topo.reqIntAttr('threads', { min: 1 }) };
-    const dies = topo.intAttr('dies', { min: 1 });
-    if (dies !== undefined) cpu.topology.dies = dies;
-  }
-  for (const f of x.children('feature')) {
-    cpu.features.push({ policy: f.enumAttr('policy', ['force', 'require', 'optional', 'disable', 'forbid'] as const) ?? 'require', name: f.reqAttr('name') });
-  }
-  return cpu;
-}
-
-function parseClock(x: XmlElement): DomainClock {
-  const clock: DomainClock = { offset: x.enumAttr('offset', ['utc', 'localtime', 'timezone', 'variable'] as const) ?? 'utc', timers: [] };
-  const tz = x.attr('timezone');
-  const adj = x.attr('adjustment');
-  const basis = x.enumAttr('basis', ['utc', 'localtime'] as const);
-  if (tz !== undefined) clock.timezone = tz;
-  if (adj !== undefined) clock.adjustment = adj;
-  if (basis) clock.basis = basis;
-  for (const t of x.children('timer')) {
-    const timer: DomainClock['timers'][number] = { name: t.reqEnumAttr('name', ['platform', 'rtc', 'pit', 'hpet', 'kvmclock', 'hypervclock', 'tsc', 'armvtimer'] as const) };
-    const tp = t.enumAttr('tickpolicy', ['delay', 'catchup', 'merge', 'discard'] as const);
-    const present = t.boolAttr('present');
-    if (tp) timer.tickpolicy = tp;
-    if (present !== undefined) timer.present = present;
-    clock.timers.push(timer);
-  }
-  return clock;
-}
-
 function parseDevices(x: XmlElement): DomainDevices {
   const d = emptyDevices();
   const unindexed = new Set<Controller>();
@@ -242,6 +151,7 @@ function parseDevices(x: XmlElement): DomainDevices {
       case 'watchdog': d.watchdogs.push(dev.parseWatchdog(c)); break;
       case 'panic': (d.panics ??= []).push(dev.parsePanic(c)); break;
       case 'rng': d.rngs.push(dev.parseRng(c)); break;
+      case 'audio': (d.audios ??= []).push(parseAudio(c)); break;
       case 'memballoon':
         if (d.memballoon) throw c.error('element <memballoon> may appear only once in <devices>');
         d.memballoon = dev.parseMemballoon(c);
@@ -314,37 +224,6 @@ export function formatDomainNode(dom: Domain, opts: FormatOptions = {}): XmlNode
   ]);
 }
 
-function formatOs(os: DomainOs): XmlNode {
-  const l = os.loader;
-  return el('os', { firmware: os.firmware }, [
-    el('type', { arch: os.arch, machine: os.machine }, os.type),
-    l && el('loader', { readonly: l.readonly, secure: l.secure, type: l.type }, l.path),
-    os.nvram && (os.nvram.path !== undefined ? el('nvram', { template: os.nvram.template }, os.nvram.path) : el('nvram', { template: os.nvram.template })),
-    textEl('kernel', os.kernel),
-    textEl('initrd', os.initrd),
-    textEl('cmdline', os.cmdline),
-    ...os.boot.map((b) => el('boot', { dev: b })),
-    os.bootmenu && el('bootmenu', { enable: os.bootmenu.enable, timeout: os.bootmenu.timeout }),
-  ]);
-}
-
-function formatCpu(c: DomainCpu): XmlNode {
-  return el('cpu', { mode: c.mode, match: c.match, check: c.check, migratable: onOff(c.migratable) }, [
-    c.model && el('model', { fallback: c.model.fallback }, c.model.name),
-    textEl('vendor', c.vendor),
-    c.topology && el('topology', { sockets: c.topology.sockets, dies: c.topology.dies, cores: c.topology.cores, threads: c.topology.threads }),
-    ...c.features.map((f) => el('feature', { policy: f.policy, name: f.name })),
-  ]);
-}
-
-function formatClock(c: DomainClock): XmlNode {
-  return el(
-    'clock',
-    { offset: c.offset, timezone: c.timezone, adjustment: c.adjustment, basis: c.basis },
-    c.timers.map((t) => el('timer', { name: t.name, present: t.present, tickpolicy: t.tickpolicy })),
-  );
-}
-
 function formatDevices(d: DomainDevices, opts: FormatOptions): XmlNode {
   const children: XmlChild[] = [
     textEl('emulator', d.emulator),
@@ -357,6 +236,7 @@ function formatDevices(d: DomainDevices, opts: FormatOptions): XmlNode {
     ...d.channels.map((x) => formatCharDevice(x, 'channel', opts)),
     ...d.inputs.map((x) => dev.formatInput(x, opts)),
     ...d.graphics.map((x) => dev.formatGraphics(x, opts)),
+    ...(d.audios ?? []).map((x) => formatAudio(x)),
     ...d.videos.map((x) => dev.formatVideo(x, opts)),
     ...d.hostdevs.map((x) => dev.formatHostdev(x, opts)),
     ...d.watchdogs.map((x) => dev.formatWatchdog(x, opts)),

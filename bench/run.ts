@@ -21,7 +21,7 @@ import type { BenchContext, BenchRow } from './types.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** optional bench modules of other areas: run when present; each exports run(ctx): Promise<BenchRow[]> */
-const EXTRA_MODULES = ['storage.ts', 'network.ts'];
+const EXTRA_MODULES = ['storage.ts', 'network.ts', 'xml.ts'];
 const LV_PREFIX = 'bench-lv-';
 
 const quick = process.argv.includes('--quick');

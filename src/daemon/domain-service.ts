@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import type { Domain } from '../conf/domain-types.js';
 import { formatDomainXml, parseDomainXml } from '../conf/domain-xml.js';
-import { applyDomainDefaults } from '../conf/domain-defaults.js';
+import { applyDomainDefaultsInPlace } from '../conf/domain-defaults.js';
 import { validateDomain } from '../conf/domain-validate.js';
 import { TsvirtError } from '../util/errors.js';
 import type { QemuDriver } from '../qemu/driver.js';
@@ -42,7 +42,7 @@ export class DomainService {
       throw new TsvirtError('config-unsupported', `Emulator '${caps.binary}' does not support machine type '${parsed.os.machine}'`);
     }
     const canonicalMachines = Object.fromEntries(caps.machines.filter((m) => m.alias).map((m) => [m.alias!, m.name]));
-    const def = applyDomainDefaults(parsed, { arch: caps.arch, defaultMachine: defaultMachine(caps), emulator: caps.binary, canonicalMachines });
+    const def = applyDomainDefaultsInPlace(parsed, { arch: caps.arch, defaultMachine: defaultMachine(caps), emulator: caps.binary, canonicalMachines });
     validateDomain(def);
     return def;
   }

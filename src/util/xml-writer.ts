@@ -23,7 +23,8 @@ export type XmlChild = XmlNode | RawXml | undefined | null | false;
  */
 export function el(name: string, attrs: Record<string, XmlAttrValue> = {}, body?: XmlChild[] | string): XmlNode {
   const node: XmlNode = { name, attrs: [], children: [] };
-  for (const [k, v] of Object.entries(attrs)) {
+  for (const k in attrs) {
+    const v = attrs[k];
     if (v === undefined || v === null) continue;
     node.attrs.push([k, typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)]);
   }
@@ -57,34 +58,28 @@ export function hex(n: number | undefined, width = 0): string | undefined {
 
 const ESCAPES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' };
 
+const NEEDS_ESCAPE = /[<>&'"]/;
+
 export function escapeXml(s: string): string {
-  return s.replace(/[<>&'"]/g, (c) => ESCAPES[c]);
+  // most values need no escaping: testing first avoids building a new string
+  return NEEDS_ESCAPE.test(s) ? s.replace(/[<>&'"]/g, (c) => ESCAPES[c]) : s;
 }
 
 /** Serialises a node tree; the result ends with a newline. */
 export function renderXml(node: XmlNode): string {
-  const out: string[] = [];
-  write(node, 0, out);
-  return out.join('');
+  return write(node, '');
 }
 
-function write(node: XmlNode, depth: number, out: string[]): void {
-  const pad = '  '.repeat(depth);
-  const attrs = node.attrs.map(([k, v]) => ` ${k}='${escapeXml(v)}'`).join('');
-  if (node.text !== undefined) {
-    out.push(`${pad}<${node.name}${attrs}>${escapeXml(node.text)}</${node.name}>\n`);
-    return;
-  }
-  if (node.children.length === 0) {
-    out.push(`${pad}<${node.name}${attrs}/>\n`);
-    return;
-  }
-  out.push(`${pad}<${node.name}${attrs}>\n`);
+function write(node: XmlNode, pad: string): string {
+  let attrs = '';
+  for (const [k, v] of node.attrs) attrs += ` ${k}='${escapeXml(v)}'`;
+  if (node.text !== undefined) return `${pad}<${node.name}${attrs}>${escapeXml(node.text)}</${node.name}>\n`;
+  if (node.children.length === 0) return `${pad}<${node.name}${attrs}/>\n`;
+  let out = `${pad}<${node.name}${attrs}>\n`;
+  const inner = pad + '  ';
   for (const c of node.children) {
-    if ('raw' in c) {
-      const inner = '  '.repeat(depth + 1);
-      out.push(c.raw.split('\n').map((l) => (l.trim() === '' ? '' : inner + l)).join('\n') + '\n');
-    } else write(c, depth + 1, out);
+    if ('raw' in c) out += c.raw.split('\n').map((l) => (l.trim() === '' ? '' : inner + l)).join('\n') + '\n';
+    else out += write(c, inner);
   }
-  out.push(`${pad}</${node.name}>\n`);
+  return out + `${pad}</${node.name}>\n`;
 }

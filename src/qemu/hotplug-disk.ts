@@ -3,7 +3,7 @@
 import { diskSource } from '../conf/device-xml.js';
 import type { Disk } from '../conf/domain-types.js';
 import { TsvirtError } from '../util/errors.js';
-import { diskAlias, diskBlockdevs, diskDeviceProps, diskFormatNode, diskStorageNode } from './argv-disk.js';
+import { diskAlias, diskBlockdevs, diskDeviceProps, diskFormatNode, diskStorageNode, diskThrottleGroup, diskTopNode, isLocalDisk } from './argv-disk.js';
 import type { HotplugContext, HotplugHandler } from './hotplug.js';
 import { unplugDevice } from './hotplug-wait.js';
 import * as qmp from './qmp-commands.js';
@@ -21,6 +21,8 @@ async function nextNodeIndex(vm: QemuVm, disks: number): Promise<number> {
 }
 
 function sourcePath(disk: Disk, ctx: HotplugContext): string | undefined {
+  // network and dir disks have no host path: diskBlockdevs describes them from the source
+  if (!isLocalDisk(disk)) return disk.source?.protocol ?? disk.source?.dir;
   if (disk.type === 'file') return disk.source?.file;
   if (disk.type === 'block') return disk.source?.dev;
   const p = ctx.resources?.resolvedDiskPaths?.[0];
@@ -37,8 +39,19 @@ async function insertedNode(vm: QemuVm, id: string): Promise<string | undefined>
 
 /** The nodes blockdev-add made for a top node libvirt-N-format (or the node alone). */
 function nodesOf(top: string): string[] {
-  const m = /^libvirt-(\d+)-format$/.exec(top);
-  return m ? [diskFormatNode(Number(m[1])), diskStorageNode(Number(m[1]))] : [top];
+  const m = /^libvirt-(\d+)-(throttle|cor|format)$/.exec(top);
+  if (!m) return [top];
+  const layers = [`libvirt-${m[1]}-throttle`, `libvirt-${m[1]}-cor`, diskFormatNode(Number(m[1])), diskStorageNode(Number(m[1]))];
+  return layers.slice(layers.indexOf(top));
+}
+
+/** The nodes of a top node's explicit backing chain (libvirt-N-bK-format/storage), chain top first. */
+async function chainNodesOf(vm: QemuVm, top: string): Promise<string[]> {
+  const m = /^libvirt-(\d+)-/.exec(top);
+  if (!m) return [];
+  const re = new RegExp(`^libvirt-${m[1]}-b(\\d+)-(format|storage)$`);
+  const found = (await qmp.queryNamedBlockNodes(vm.monitor)).map((n) => re.exec(n['node-name'])).filter((x) => x !== null);
+  return found.sort((a, b) => Number(a[1]) - Number(b[1]) || (a[2] === 'format' ? -1 : 1)).map((x) => x[0]);
 }
 
 /** What update-device may change on a running disk: the medium of a CD-ROM or floppy. */
@@ -58,6 +71,8 @@ export const diskHotplug: HotplugHandler<Disk> = {
     if (disk.device !== 'disk') throw new TsvirtError('operation-unsupported', `live attach of a ${disk.device} is not supported (only disks)`);
     const path = sourcePath(disk, ctx);
     if (!path) throw new TsvirtError('config-unsupported', `disk '${disk.target.dev}' has no source`);
+    if (disk.type === 'vhostuser') throw new TsvirtError('operation-unsupported', `live attach of vhostuser disk '${disk.target.dev}' is not supported`);
+    if (diskThrottleGroup(disk) || disk.wwn) throw new TsvirtError('operation-unsupported', `live attach of disk '${disk.target.dev}' with <iotune> limits or a <wwn> is not supported`);
     const index = await nextNodeIndex(vm, ctx.dom.devices.disks.length);
     const added: string[] = [];
     try {
@@ -78,7 +93,7 @@ export const diskHotplug: HotplugHandler<Disk> = {
     const top = await insertedNode(vm, id);
     await unplugDevice(vm, id);
     // the backends outlive the device: remove them once the guest let go
-    for (const n of top ? nodesOf(top) : []) await qmp.blockdevDel(vm.monitor, n).catch(() => undefined);
+    for (const n of top ? [...nodesOf(top), ...await chainNodesOf(vm, top)] : []) await qmp.blockdevDel(vm.monitor, n).catch(() => undefined);
   },
 
   /** Media change (virsh change-media / update-device of a cdrom): eject, insert or swap. */
@@ -101,7 +116,7 @@ export const diskHotplug: HotplugHandler<Disk> = {
       await qmp.blockdevOpenTray(vm.monitor, id, true);
       await qmp.blockdevRemoveMedium(vm.monitor, id);
       removed = true;
-      if (path) await qmp.blockdevInsertMedium(vm.monitor, id, diskFormatNode(index));
+      if (path) await qmp.blockdevInsertMedium(vm.monitor, id, diskTopNode(disk, index));
       await qmp.blockdevCloseTray(vm.monitor, id);
     } catch (e) {
       // back as it was, so the guest and the live XML still agree
@@ -111,7 +126,7 @@ export const diskHotplug: HotplugHandler<Disk> = {
       throw e;
     }
     // the old medium's nodes are free now
-    for (const n of before ? nodesOf(before) : []) await qmp.blockdevDel(vm.monitor, n).catch(() => undefined);
+    for (const n of before ? [...nodesOf(before), ...await chainNodesOf(vm, before)] : []) await qmp.blockdevDel(vm.monitor, n).catch(() => undefined);
     disk.alias = id;
   },
 };

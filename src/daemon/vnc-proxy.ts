@@ -10,8 +10,9 @@ import { CONSOLE_ERROR_CLOSE } from './console.js';
 export function vncTarget(service: DomainService, domain: string): net.NetConnectOpts {
   const entry = service.registry.lookup(domain);
   if (!entry.vm) throw new TsvirtError('operation-invalid', `domain '${entry.config.name}' is not running`);
-  const g = entry.vm.live.devices.graphics[0];
-  if (!g || g.type !== 'vnc') throw new TsvirtError('operation-unsupported', `domain '${entry.config.name}' has no VNC graphics`);
+  // the first VNC display: a domain may have SPICE (which the browser cannot show) next to it
+  const g = entry.vm.live.devices.graphics.find((x) => x.type === 'vnc');
+  if (!g) throw new TsvirtError('operation-unsupported', `domain '${entry.config.name}' has no VNC graphics`);
   const listen = g.listens[0];
   if (listen?.type === 'none') throw new TsvirtError('operation-unsupported', `domain '${entry.config.name}': VNC listens nowhere (listen type none)`);
   if (listen?.type === 'socket') {

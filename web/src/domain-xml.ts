@@ -1,6 +1,7 @@
 // Domain XML in the browser: the create form's XML, a read of the fields the pages show,
 // and small edits (memory, vCPUs, boot order) made on the DOM so the rest of the XML,
 // including what the UI does not know, goes back unchanged.
+import type { GraphicsView } from './console-graphics.js';
 
 export interface NewVm {
   name: string;
@@ -127,7 +128,10 @@ export interface DomainView {
   nics: NicView[];
   hostdevs: HostdevView[];
   graphics: boolean;
+  /** port of the first VNC display */
   vncPort: string;
+  /** every <graphics>, for the console tab (console-graphics.ts) */
+  graphicsList: GraphicsView[];
 }
 
 export function readDomain(xml: string): DomainView {
@@ -167,7 +171,8 @@ export function readDomain(xml: string): DomainView {
       return { xml: xmlOf(h), type: attr(h, 'type'), address: a ? `${attr(a, 'domain').replace(/^0x/, '')}:${attr(a, 'bus').replace(/^0x/, '')}:${attr(a, 'slot').replace(/^0x/, '')}.${attr(a, 'function').replace(/^0x/, '')}` : '' };
     }),
     graphics: children(devices, 'graphics').length > 0,
-    vncPort: attr(children(devices, 'graphics')[0] ?? null, 'port'),
+    vncPort: attr(children(devices, 'graphics').find((g) => g.getAttribute('type') === 'vnc') ?? null, 'port'),
+    graphicsList: children(devices, 'graphics').map((g) => ({ type: attr(g, 'type'), port: attr(g, 'port'), listen: attr(g, 'listen') })),
   };
 }
 

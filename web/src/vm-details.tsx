@@ -10,6 +10,7 @@ import { STATE_TEXT } from './format.js';
 import { VmActions } from './vm-actions.js';
 import { Settings, XmlEditor } from './vm-settings.js';
 import { DeviceTables } from './vm-devices.js';
+import { browserConsole } from './console-graphics.js';
 
 // consoles pull in noVNC and xterm.js: loaded only when their tab opens
 const SerialConsole = lazy(() => import('./console-serial.js').then((m) => m.SerialConsole));
@@ -48,6 +49,7 @@ export function VmDetails(props: { name: string; tab: string; summary: DomainSum
     );
   }
   const tabs = TABS.filter(([id]) => id !== 'graphics' || live?.graphics);
+  const shown = live && browserConsole(name, live.graphicsList);
   return (
     <section>
       <div class="page-head">
@@ -67,10 +69,11 @@ export function VmDetails(props: { name: string; tab: string; summary: DomainSum
         {tab === 'settings' && inactiveXml && <Settings name={name} xml={inactiveXml} running={running} notify={notify} onSaved={load} />}
         {tab === 'devices' && live && inactiveXml && <DeviceTables name={name} live={live} running={running} methods={props.methods} notify={notify} onChanged={load} />}
         {tab === 'xml' && inactiveXml && <XmlEditor name={name} xml={inactiveXml} running={running} notify={notify} onSaved={load} />}
-        {(tab === 'serial' || tab === 'graphics') && !running && <p class="muted console-off">The virtual machine is not running. Start it to use its console.</p>}
+        {tab === 'graphics' && shown?.kind === 'none' && <p class="muted console-note">{shown.note}</p>}
+        {(tab === 'serial' || (tab === 'graphics' && shown?.kind === 'vnc')) && !running && <p class="muted console-off">The virtual machine is not running. Start it to use its console.</p>}
         <Suspense fallback={<p class="muted">Loading console…</p>}>
           {tab === 'serial' && running && <SerialConsole key={`${name}-${summary.id}`} name={name} notify={notify} />}
-          {tab === 'graphics' && running && <VncConsole key={`${name}-${summary.id}`} name={name} notify={notify} />}
+          {tab === 'graphics' && running && shown?.kind === 'vnc' && <VncConsole key={`${name}-${summary.id}`} name={name} notify={notify} />}
         </Suspense>
       </div>
     </section>
@@ -90,7 +93,7 @@ function Overview(props: { summary: DomainSummary; view: DomainView; notify: Not
     ['Name', s.name], ['UUID', <code>{s.uuid}</code>], ['State', s.reason && s.reason !== 'unknown' ? `${STATE_TEXT[s.state]} (${s.reason})` : STATE_TEXT[s.state]],
     ['ID', s.id ?? '—'], ['Hypervisor', v.type === 'kvm' ? 'KVM' : 'QEMU (TCG)'], ['vCPUs', v.vcpus], ['Memory', `${v.memoryMiB} MiB`],
     ['Boot', v.kernel ? `kernel ${v.kernel}` : v.bootDevs.join(', ') || 'hd'],
-    ['Disks', v.disks.length], ['Network interfaces', v.nics.length], ['Graphics', v.graphics ? `VNC${v.vncPort && v.vncPort !== '-1' ? ` (proxied; guest port ${v.vncPort} on 127.0.0.1)` : ''}` : 'none'],
+    ['Disks', v.disks.length], ['Network interfaces', v.nics.length], ['Graphics', v.graphics ? v.graphicsList.map((g) => g.type === 'vnc' ? `VNC${v.vncPort && v.vncPort !== '-1' ? ` (proxied; guest port ${v.vncPort} on 127.0.0.1)` : ''}` : `${g.type.toUpperCase()}${g.port && g.port !== '-1' ? ` (port ${g.port}; not shown in the browser)` : ''}`).join(', ') : 'none'],
     ['Persistent', s.persistent ? 'yes' : 'no (transient)'],
   ];
   return (

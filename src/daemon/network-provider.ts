@@ -1,5 +1,6 @@
 // Connects networks to domains: a DomainResourceProvider that gives every
-// <interface type='network'|'bridge'> a tap on the right bridge, passed to QEMU as an
+// <interface type='network'|'bridge'> a tap on the right bridge (type='ethernet': a tap of its
+// own, see ethernet-tap.ts), passed to QEMU as an
 // open descriptor (see src/host/tap.ts for how, and why hot-plug names it instead), and
 // records the tap name (live <target dev/>, and the status file for release()).
 import { closeSync } from 'node:fs';
@@ -7,6 +8,8 @@ import type { Domain, NetInterface } from '../conf/domain-types.js';
 import { TsvirtError } from '../util/errors.js';
 import { deleteLink, getLink, ownerAlias, setMaster, setUp } from '../host/link.js';
 import { createTap, openTap } from '../host/tap.js';
+import { TAP_TYPES } from '../qemu/argv-net.js';
+import { prepareEthernetTap, runScript } from './ethernet-tap.js';
 import { runOk } from '../util/spawn.js';
 import type { DomainResourceProvider } from '../qemu/host-resources.js';
 import type { NetworkService } from './network-service.js';
@@ -45,15 +48,23 @@ export function networkResourceProvider(nets: NetworkService): DomainResourcePro
       const names = new Map<string, string>();
       try {
         for (const [i, iface] of def.devices.interfaces.entries()) {
-          if (iface.type === 'user') continue;
+          if (!TAP_TYPES.has(iface.type)) continue; // user, sockets, null; argv refuses the rest
           const where = `domain '${def.name}' interface ${i} (mac ${iface.mac})`;
-          const bridge = await bridgeFor(iface, nets, where);
-          const name = await createTap(`domain/${def.name}`);
-          undo.push(() => removeTap(name));
-          await plugTap(name, bridge, `domain/${def.name}`, iface.mtu);
+          let name: string;
+          if (iface.type === 'ethernet') {
+            name = await prepareEthernetTap(iface, `domain/${def.name}`, where, undo);
+            // managed='no' taps are the user's: not recorded for deletion (libvirt keeps them)
+            record[`${iface.target?.managed === false ? 'utap' : 'tap'}.${name}`] = name;
+            if (iface.downscript) record[`down.${name}`] = iface.downscript;
+          } else {
+            const bridge = await bridgeFor(iface, nets, where);
+            name = await createTap(`domain/${def.name}`);
+            undo.push(() => removeTap(name));
+            await plugTap(name, bridge, `domain/${def.name}`, iface.mtu);
+            record[`tap.${name}`] = name;
+          }
           tapFds[i] = (await openTap(name)).fd;
           names.set(iface.mac, name);
-          record[`tap.${name}`] = name;
         }
       } catch (e) {
         // start.ts owns the descriptors only once prepare() returned them
@@ -64,11 +75,12 @@ export function networkResourceProvider(nets: NetworkService): DomainResourcePro
         tapFds, record,
         // by MAC: on hot-plug `live` is the whole domain while `def` held just the new NIC
         adjustLive: (live: Domain) => {
-          for (const n of live.devices.interfaces) if (names.has(n.mac)) n.target = { dev: names.get(n.mac)! };
+          for (const n of live.devices.interfaces) if (names.has(n.mac)) n.target = { ...n.target, dev: names.get(n.mac)! };
         },
       };
     },
     async release(_def: Domain, record: Record<string, string>) {
+      for (const [k, v] of Object.entries(record)) if (k.startsWith('down.')) await runScript(v, k.slice(5), 'downscript').catch(() => undefined);
       for (const [k, name] of Object.entries(record)) if (k.startsWith('tap.')) await removeTap(name).catch(() => undefined);
     },
   };

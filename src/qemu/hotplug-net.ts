@@ -7,7 +7,7 @@ import { closeSync } from 'node:fs';
 import type { NetInterface } from '../conf/domain-types.js';
 import { deleteLink, getLink } from '../host/link.js';
 import { TsvirtError } from '../util/errors.js';
-import { netAlias, netDeviceProps } from './argv-net.js';
+import { TAP_TYPES, netAlias, netDeviceProps, netdevProps } from './argv-net.js';
 import type { HotplugHandler } from './hotplug.js';
 import { unplugDevice } from './hotplug-wait.js';
 import * as qmp from './qmp-commands.js';
@@ -29,19 +29,22 @@ export const netHotplug: HotplugHandler<NetInterface> = {
     for (const fd of Object.values(ctx.resources?.tapFds ?? {})) closeSync(fd);
     const index = freeIndex(ctx.dom.devices.interfaces, iface);
     const id = netAlias(index);
-    let netdev: Record<string, unknown>;
-    if (iface.type === 'user') netdev = { type: 'user', id: netdevOf(id) };
-    else {
+    let netdev: Record<string, unknown> | undefined;
+    if (!TAP_TYPES.has(iface.type)) {
+      // user, socket types: the cold-plug body with this NIC's ids (null: no netdev)
+      netdev = netdevProps(iface, index, undefined);
+      if (netdev) netdev.id = netdevOf(id);
+    } else {
       const tap = iface.target?.dev;
       if (!tap) throw new TsvirtError('internal-error', `interface ${iface.mac}: no tap was prepared for it`);
       netdev = { type: 'tap', id: netdevOf(id), ifname: tap, script: 'no', downscript: 'no' };
     }
-    await qmp.netdevAdd(vm.monitor, netdev);
+    if (netdev) await qmp.netdevAdd(vm.monitor, netdev);
     try {
       await qmp.deviceAdd(vm.monitor, netDeviceProps(iface, index, ctx.dom, ctx.caps));
       if (iface.link === 'down') await qmp.setLink(vm.monitor, netdevOf(id), false);
     } catch (e) {
-      await qmp.netdevDel(vm.monitor, netdevOf(id)).catch(() => undefined);
+      if (netdev) await qmp.netdevDel(vm.monitor, netdevOf(id)).catch(() => undefined);
       throw e;
     }
     iface.alias = id;

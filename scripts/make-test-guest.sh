@@ -28,6 +28,7 @@ wanted_modules=(
   e1000 e1000e
   vfio vfio_pci vfio_iommu_type1
   pvpanic pvpanic_mmio                          # <panic model='isa'/>: a panic reaches QEMU (on_crash)
+  fuse virtiofs                                 # <filesystem> with virtiofs (the cloud kernel has no 9p)
 )
 # Extra insmod parameters, by module name: scan SCSI buses synchronously so /dev/sd* exist
 # as soon as insmod returns.

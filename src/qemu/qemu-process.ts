@@ -10,7 +10,8 @@ function shellQuote(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
-export function launchQemu(binary: string, argv: string[], logFile: string, extraFds: number[] = []): ChildProcess {
+/** `env` adds variables for QEMU (<qemu:env>, TZ for <clock offset='timezone'>) to its minimal environment. */
+export function launchQemu(binary: string, argv: string[], logFile: string, extraFds: number[] = [], env: Record<string, string> = {}): ChildProcess {
   const logFd = openSync(logFile, 'a', 0o600);
   try {
     const header = `${new Date().toISOString()}: starting up\n${[binary, ...argv].map(shellQuote).join(' \\\n')}\n`;
@@ -18,7 +19,7 @@ export function launchQemu(binary: string, argv: string[], logFile: string, extr
     const child = spawn(binary, argv, {
       stdio: ['ignore', logFd, logFd, ...extraFds],
       detached: true,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', ...env },
     });
     child.unref();
     return child;

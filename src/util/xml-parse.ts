@@ -103,7 +103,9 @@ export function parseXml(input: string): XmlNode {
       pos = end;
     }
     if (lt === -1) break;
-    if (text.startsWith('<!--', pos)) {
+    const c1 = text.charCodeAt(pos + 1);
+    // most tags are start tags: a letter after '<' skips the other checks
+    if (((c1 | 0x20) < 0x61 || (c1 | 0x20) > 0x7a) && text.startsWith('<!--', pos)) {
       const e = text.indexOf('-->', pos + 4);
       if (e === -1) fail('unclosed comment');
       if (stack.length) append(node(COMMENT_NODE, '#comment', text.slice(pos + 4, e), pos, top()));
@@ -171,7 +173,8 @@ export function parseXml(input: string): XmlNode {
         if (raw.includes('<')) fail(`'<' in the value of attribute '${name}' on <${el.nodeName}>`);
         if (el.attributes.some((a) => a.name === name)) fail(`attribute '${name}' appears twice on <${el.nodeName}>`);
         // attribute-value normalisation: literal tabs and newlines become spaces
-        el.attributes.push({ name, value: decode(raw.replace(/[\t\n]/g, ' '), pos) });
+        const norm = raw.includes('\n') || raw.includes('\t') ? raw.replace(/[\t\n]/g, ' ') : raw;
+        el.attributes.push({ name, value: decode(norm, pos) });
         pos = close + 1;
       }
       if (el.parent) el.parent.childNodes.push(el);

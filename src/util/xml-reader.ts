@@ -24,9 +24,12 @@ export class XmlElement {
   readonly name: string;
   readonly line: number;
   private readonly node: XmlNode;
-  private readonly usedAttrs = new Set<string>();
-  private readonly usedChildren = new Set<XmlNode>();
-  private readonly handedOut = new Map<XmlNode, XmlElement[]>();
+  // Consumption is tracked without allocating per element until something is read (a define
+  // parses thousands of elements): a bit per attribute index, a map of the children handed out.
+  private usedAttrBits = 0;
+  private usedAttrNames?: Set<string>;
+  private handedOut?: Map<XmlNode, XmlElement[]>;
+  private elems?: XmlNode[];
   private textUsed = false;
   private checked = false;
 
@@ -46,13 +49,25 @@ export class XmlElement {
   }
 
   private rawAttr(name: string): string | undefined {
-    return this.node.attributes.find((a) => a.name === name)?.value;
+    const attrs = this.node.attributes;
+    for (let i = 0; i < attrs.length; i++) if (attrs[i].name === name) return attrs[i].value;
+    return undefined;
   }
 
   /** Optional attribute; marks it consumed. */
   attr(name: string): string | undefined {
-    this.usedAttrs.add(name);
-    return this.rawAttr(name);
+    const attrs = this.node.attributes;
+    for (let i = 0; i < attrs.length; i++) {
+      if (attrs[i].name !== name) continue;
+      if (i < 31) this.usedAttrBits |= 1 << i;
+      else (this.usedAttrNames ??= new Set()).add(name);
+      return attrs[i].value;
+    }
+    return undefined;
+  }
+
+  private attrUsed(i: number): boolean {
+    return i < 31 ? (this.usedAttrBits & (1 << i)) !== 0 : this.usedAttrNames?.has(this.node.attributes[i].name) === true;
   }
 
   /** Required attribute. */
@@ -112,17 +127,30 @@ export class XmlElement {
   }
 
   private elementChildren(): XmlNode[] {
+    if (this.elems) return this.elems;
     const out: XmlNode[] = [];
     const kids = this.node.childNodes;
     for (let i = 0; i < kids.length; i++) if (kids[i].nodeType === ELEMENT_NODE) out.push(kids[i]);
-    return out;
+    return (this.elems = out);
   }
 
   private wrap(n: XmlNode): XmlElement {
-    this.usedChildren.add(n);
     const w = new XmlElement(n);
-    this.handedOut.set(n, [...(this.handedOut.get(n) ?? []), w]);
+    const map = (this.handedOut ??= new Map());
+    const list = map.get(n);
+    if (list) list.push(w);
+    else map.set(n, [w]);
     return w;
+  }
+
+  /** Names of the attributes (consumes nothing; for xmlns declarations). */
+  attrNames(): string[] {
+    return this.node.attributes.map((a) => a.name);
+  }
+
+  /** Names of the child elements, in document order (consumes nothing; for namespaced names). */
+  childNames(): string[] {
+    return this.elementChildren().map((n) => n.nodeName);
   }
 
   /** All child elements named `name`, in document order. */
@@ -132,9 +160,14 @@ export class XmlElement {
 
   /** The single child element `name`; more than one is an error. */
   child(name: string): XmlElement | undefined {
-    const all = this.elementChildren().filter((n) => n.nodeName === name);
-    if (all.length > 1) throw new XmlError(`element <${name}> may appear only once in <${this.name}>`, all[1].lineNumber);
-    return all.length ? this.wrap(all[0]) : undefined;
+    const elems = this.elementChildren();
+    let found: XmlNode | undefined;
+    for (let i = 0; i < elems.length; i++) {
+      if (elems[i].nodeName !== name) continue;
+      if (found) throw new XmlError(`element <${name}> may appear only once in <${this.name}>`, elems[i].lineNumber);
+      found = elems[i];
+    }
+    return found ? this.wrap(found) : undefined;
   }
 
   /** Every child element in document order (consumes them all). */
@@ -169,7 +202,7 @@ export class XmlElement {
     const kids = this.node.childNodes;
     let s = '';
     for (let i = 0; i < kids.length; i++) {
-      if (kids[i].nodeType === ELEMENT_NODE) this.usedChildren.add(kids[i]);
+      if (kids[i].nodeType === ELEMENT_NODE) (this.handedOut ??= new Map()).set(kids[i], []);
       s += serializeXml(kids[i]);
     }
     return dedent(s.trim());
@@ -179,18 +212,21 @@ export class XmlElement {
   done(): void {
     if (this.checked) return;
     this.checked = true;
-    for (const { name: a } of this.node.attributes) {
+    const attrs = this.node.attributes;
+    for (let i = 0; i < attrs.length; i++) {
+      const a = attrs[i].name;
       if (a === 'xmlns' || a.startsWith('xmlns:')) continue;
-      if (!this.usedAttrs.has(a)) throw this.error(`unsupported attribute '${a}' on <${this.name}>`);
+      if (!this.attrUsed(i)) throw this.error(`unsupported attribute '${a}' on <${this.name}>`);
     }
     const kids = this.node.childNodes;
     for (let i = 0; i < kids.length; i++) {
       const k = kids[i];
-      if (k.nodeType === ELEMENT_NODE && !this.usedChildren.has(k)) {
+      const handed = k.nodeType === ELEMENT_NODE ? this.handedOut?.get(k) : undefined;
+      if (k.nodeType === ELEMENT_NODE && !handed) {
         throw new XmlError(`unsupported element <${k.nodeName}> in <${this.name}>`, k.lineNumber);
       }
       // children are checked in document order, so the first problem in the file is reported
-      for (const w of this.handedOut.get(k) ?? []) w.done();
+      if (handed) for (const w of handed) w.done();
       if ((k.nodeType === TEXT_NODE || k.nodeType === CDATA_NODE) && !this.textUsed && (k.nodeValue ?? '').trim() !== '') {
         const t = (k.nodeValue ?? '').trim();
         throw new XmlError(`unexpected text '${t.length > 40 ? t.slice(0, 40) + '...' : t}' in <${this.name}>`, k.lineNumber);

@@ -12,6 +12,8 @@ import { checkGroupViable, groupAddresses, requireIommu } from '../host/iommu.js
 import { formatPciAddress, readPciDevice, requireEndpoint, type PciDevice } from '../host/pci.js';
 import { VFIO_DRIVER, detachDevice, ensureVfioPci, reattachDevice } from '../host/vfio.js';
 import type { DomainResourceProvider } from './host-resources.js';
+import { findUsbDevice, usbNotFoundMessage } from '../host/usb-devices.js';
+import { SWTPM_RECORD_PREFIX, startSwtpms, stopSwtpms } from './swtpm.js';
 
 export interface HostdevProviderOptions {
   root: HostRoot;
@@ -26,8 +28,50 @@ export interface HostdevResourceProvider extends DomainResourceProvider {
   userOf(address: string): string | undefined;
 }
 
+/**
+ * Finds each USB hostdev on the host (libvirt's qemuPrepareHostUSBDevices): the live definition
+ * gets its bus/device; a missing device fails the start, unless startupPolicy='optional', which
+ * leaves it out of QEMU (marked missing, as libvirt does).
+ */
+export async function resolveUsbHostdevs(root: HostRoot, def: Domain): Promise<void> {
+  for (const h of def.devices.hostdevs) {
+    if (h.type !== 'usb' || !h.source.usb) continue;
+    const want = h.source.usb;
+    const dev = await findUsbDevice(root, want);
+    if (!dev) {
+      if (h.source.startupPolicy === 'optional') {
+        h.missing = true;
+        continue;
+      }
+      throw new TsvirtError('operation-failed', usbNotFoundMessage(want));
+    }
+    delete h.missing;
+    want.bus = dev.bus;
+    want.device = dev.device;
+  }
+}
+
+/**
+ * The host nodes other devices open at start (TPM passthrough, vhost-vsock, vhost-scsi, mdev):
+ * checked before QEMU runs, so the start fails with a message naming the device, not QEMU's.
+ */
+export async function requireHostNodes(root: HostRoot, def: Domain): Promise<void> {
+  const need = async (path: string, what: string) => {
+    if (!(await root.exists(path))) throw new TsvirtError('operation-failed', `${what}: '${path}' does not exist on this host`);
+  };
+  const d = def.devices;
+  for (const t of d.tpms ?? []) {
+    if (t.backend.type === 'passthrough') await need(t.backend.devicePath ?? '/dev/tpm0', 'TPM passthrough device');
+  }
+  if (d.vsocks?.length) await need('/dev/vhost-vsock', 'vsock needs the vhost-vsock device (modprobe vhost_vsock)');
+  for (const h of d.hostdevs) {
+    if (h.type === 'scsi_host') await need('/dev/vhost-scsi', `vhost-scsi hostdev ${h.source.wwpn} needs the vhost-scsi device (modprobe vhost_scsi)`);
+    if (h.type === 'mdev') await need(`/sys/bus/mdev/devices/${h.source.uuid}`, `mediated device ${h.source.uuid}`);
+  }
+}
+
 export function hostdevAddresses(def: Domain): string[] {
-  return def.devices.hostdevs.filter((h) => h.type === 'pci').map((h) => formatPciAddress(h.source.address));
+  return def.devices.hostdevs.flatMap((h) => (h.type === 'pci' && h.source.address ? [formatPciAddress(h.source.address)] : []));
 }
 
 export function hostdevResourceProvider(opts: HostdevProviderOptions): HostdevResourceProvider {
@@ -61,8 +105,11 @@ export function hostdevResourceProvider(opts: HostdevProviderOptions): HostdevRe
     userOf: (address) => users().get(address),
 
     async prepare(def: Domain, undo: UndoStack) {
+      await resolveUsbHostdevs(root, def);
+      await requireHostNodes(root, def);
+      const swtpm = await startSwtpms(root, def, undo);
       const hostdevs = def.devices.hostdevs.filter((h) => h.type === 'pci');
-      if (hostdevs.length === 0) return {};
+      if (hostdevs.length === 0) return Object.keys(swtpm).length ? { record: swtpm } : {};
       const passing = new Set(hostdevAddresses(def));
       const devs = await check(def, passing);
       for (const [i, hd] of hostdevs.entries()) {
@@ -82,14 +129,16 @@ export function hostdevResourceProvider(opts: HostdevProviderOptions): HostdevRe
         record[r.address] = r.originalDriver ?? '';
         undo.push(() => reattachDevice(root, r.address, r.originalDriver ?? null));
       }
-      return { record };
+      return { record: { ...swtpm, ...record } };
     },
 
     recordKeys: hostdevAddresses,
 
     async release(def: Domain, record: Record<string, string>) {
       const errors: string[] = [];
+      await stopSwtpms(record);
       for (const [addr, orig] of Object.entries(record)) {
+        if (addr.startsWith(SWTPM_RECORD_PREFIX)) continue;
         try {
           await reattachDevice(root, addr, orig === '' ? null : orig);
         } catch (e) {

@@ -15,13 +15,19 @@ export interface FormatOptions {
 
 export const ADDRESS_TYPES = ['pci', 'drive', 'virtio-serial', 'usb', 'isa'] as const;
 
+/** An all-zero PCI address (or none) asks for one to be assigned. */
+export function pciAddressWanted(a: DeviceAddress | undefined): boolean {
+  return !a || (a.type === 'pci' && a.domain === 0 && a.bus === 0 && a.slot === 0 && a.function === 0);
+}
+
 /** Parses a PCI address element (also used for hostdev sources, where type= is optional). */
 export function parsePciAddress(x: XmlElement): PciAddress {
   const addr: PciAddress = {
     type: 'pci',
     domain: x.intAttr('domain', { min: 0, max: 0xffff }) ?? 0,
-    bus: x.reqIntAttr('bus', { min: 0, max: 0xff }),
-    slot: x.reqIntAttr('slot', { min: 0, max: 0x1f }),
+    // all optional as in libvirt: an all-zero address means "assign one" (virDeviceInfoPCIAddressIsWanted)
+    bus: x.intAttr('bus', { min: 0, max: 0xff }) ?? 0,
+    slot: x.intAttr('slot', { min: 0, max: 0x1f }) ?? 0,
     function: x.intAttr('function', { min: 0, max: 7 }) ?? 0,
   };
   const mf = x.boolAttr('multifunction');
@@ -40,7 +46,8 @@ export function parseAddress(x: XmlElement): DeviceAddress {
     case 'virtio-serial':
       return { type, controller: int('controller'), bus: int('bus'), port: int('port') };
     case 'usb':
-      return { type, bus: int('bus'), port: x.reqAttr('port') };
+      // no port: one is assigned like for a device without an address ('' until then)
+      return { type, bus: int('bus'), port: x.attr('port') ?? '' };
     case 'isa': {
       const a: DeviceAddress = { type };
       const iobase = x.intAttr('iobase', { min: 0 });
@@ -86,16 +93,28 @@ export function parseDeviceInfo(x: XmlElement, dev: DeviceCommon & { boot?: Boot
     if (b) dev.boot = { order: b.reqIntAttr('order', { min: 1 }) };
   }
   const alias = x.child('alias');
-  if (alias) dev.alias = alias.reqAttr('name');
+  if (alias) {
+    const name = alias.reqAttr('name');
+    // libvirt keeps only user aliases from a definition; they must be valid QEMU ids
+    if (name.startsWith('ua-') && !/^ua-[A-Za-z0-9_-]+$/.test(name)) throw alias.error(`Alias '${name}' has invalid characters`);
+    dev.alias = name;
+  }
   const addr = x.child('address');
   if (addr) dev.address = parseAddress(addr);
 }
 
-/** Writes <boot>, <alias> (unless inactive) and <address>, in libvirt's order. */
-export function formatDeviceInfo(dev: DeviceCommon & { boot?: BootOrder }, opts: FormatOptions): XmlNode[] {
+/** A user alias ('ua-' + letters, digits, '_' or '-'): kept in the definition and used as the QEMU id. */
+export function isUserAlias(alias: string | undefined): alias is string {
+  return alias !== undefined && alias.startsWith('ua-');
+}
+
+/** Writes <boot>, <alias> (unless inactive and not a user alias), `afterAlias` (e.g. <master>) and
+ *  <address>, in libvirt's order (virDomainDeviceInfoFormat). */
+export function formatDeviceInfo(dev: DeviceCommon & { boot?: BootOrder }, opts: FormatOptions, afterAlias?: XmlNode | false): XmlNode[] {
   const out: XmlNode[] = [];
   if (dev.boot) out.push(el('boot', { order: dev.boot.order }));
-  if (dev.alias && !opts.inactive) out.push(el('alias', { name: dev.alias }));
+  if (dev.alias && (!opts.inactive || isUserAlias(dev.alias))) out.push(el('alias', { name: dev.alias }));
+  if (afterAlias) out.push(afterAlias);
   if (dev.address) out.push(formatAddress(dev.address));
   return out;
 }

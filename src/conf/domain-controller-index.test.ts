@@ -30,7 +30,7 @@ test('<master> only on a USB companion, and one companion of a model per index',
   assert.throws(() => parseAndPrepareDomain(dom("<controller type='usb' index='0' model='qemu-xhci'><master startport='0'/></controller>")), /<master> fits only USB companion/);
   assert.throws(() => parseAndPrepareDomain(dom(`<controller type='usb' index='0' model='ich9-ehci1'/>
     <controller type='usb' index='0' model='ich9-uhci1'><master startport='0'/></controller>
-    <controller type='usb' index='0' model='ich9-uhci1'><master startport='2'/></controller>`)), /defined more than once/);
+    <controller type='usb' index='0' model='ich9-uhci1'><master startport='2'/></controller>`)), /Attempted double use of PCI Address 0000:00:02.0/);
   assert.throws(() => parseDomainXml(dom("<controller type='usb' model='ich9-uhci1'><master/></controller>")), /startport/);
 });
 
@@ -39,4 +39,14 @@ test('<pm> parses yes/no and rejects anything else', () => {
   assert.deepEqual(d.pm, { suspendToMem: true, suspendToDisk: false });
   assert.throws(() => parseDomainXml(dom('').replace('<devices>', "<pm><suspend-to-mem enabled='maybe'/></pm><devices>")), /enabled/);
   assert.throws(() => parseDomainXml(dom('').replace('<devices>', '<pm><hibernate/></pm><devices>')), /unsupported element <hibernate>/);
+});
+
+test('controllers in libvirt list order: by index within a type, a USB2 master before its companions', () => {
+  const order = (xml: string) => parseDomainXml(xml).devices.controllers.map((c) => `${c.type}${c.index}${c.model ? ':' + c.model : ''}`);
+  assert.deepEqual(order(dom(`<controller type='usb' index='0' model='ich9-uhci1'/><controller type='usb' index='0' model='ich9-ehci1'/>
+    <controller type='pci' index='2' model='pci-bridge'/><controller type='pci' index='1' model='pci-bridge'/>`)),
+  ['usb0:ich9-ehci1', 'usb0:ich9-uhci1', 'pci1:pci-bridge', 'pci2:pci-bridge']);
+  // libvirt's own output (controllers it added last) keeps its order on a second define
+  assert.deepEqual(order(dom("<controller type='pci' index='0' model='pci-root'/><controller type='scsi' index='0'/><controller type='pci' index='1' model='pci-bridge'/>")),
+    ['pci0:pci-root', 'scsi0', 'pci1:pci-bridge']);
 });

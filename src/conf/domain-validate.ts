@@ -1,12 +1,25 @@
 // Semantic checks after parse (+ defaults). Limits chosen as sane absurd-value guards:
 // memory 1 KiB .. 16 TiB (QEMU/x86 hosts here are far below), vCPUs 1 .. 4096 (libvirt's
 // QEMU maximum for q35 is 4096 with recent QEMU; i440fx allows 255 and QEMU reports it).
+import { validateCharDevices } from './domain-chardev-validate.js';
+import { validateFeatures } from './domain-features-xml.js';
+import { validateClock, validateOs } from './domain-os-xml.js';
+import { validateMiscElements } from './domain-misc-xml.js';
 import type { Domain } from './domain-types.js';
+import { validateIothreads } from './domain-iothreads-xml.js';
+import { validateDisks } from './domain-disk-validate.js';
 import { TsvirtError } from '../util/errors.js';
+import { validateTuning } from './domain-tuning-xml.js';
 import { isMulticastMac, parseMac } from '../util/mac.js';
 import { formatKiB } from '../util/units.js';
 import { checkAddressConflicts, isQ35 } from './domain-addresses.js';
 import { describeAddress } from './domain-address-xml.js';
+import { validateControllers, validateInputs, validateVideos, validateWatchdogs } from './domain-devices-validate.js';
+import { validateGraphicsAudio } from './domain-graphics-defaults.js';
+import { validateFilesystems } from './domain-fs-xml.js';
+import { validateMemoryBacking } from './domain-membacking-xml.js';
+import { validateInterfaces } from './domain-net-validate.js';
+import { validatePassthrough } from './domain-passthrough.js';
 
 export const MAX_MEMORY_KIB = 16 * 1024 ** 3; // 16 TiB
 export const MAX_VCPUS = 4096;
@@ -24,7 +37,7 @@ export function validateDomain(dom: Domain): void {
     if (dom.currentMemory <= 0) throw xmlErr('currentMemory must be greater than 0');
     if (dom.currentMemory > dom.memory) throw xmlErr(`currentMemory (${dom.currentMemory} KiB) must not exceed memory (${dom.memory} KiB)`);
   }
-  if (dom.maxMemory && dom.maxMemory.size < dom.memory) throw xmlErr('maxMemory must not be smaller than memory');
+  validateTuning(dom); // maxMemory, memory devices, NUMA, cputune/numatune/memtune, sysinfo
   const v = dom.vcpu;
   if (v.count < 1) throw xmlErr('vcpu count must be at least 1');
   if (v.count > MAX_VCPUS) throw unsupported(`vcpu count ${v.count} exceeds the maximum of ${MAX_VCPUS}`);
@@ -42,8 +55,13 @@ export function validateDomain(dom: Domain): void {
   for (const [what, action] of [['on_poweroff', dom.onPoweroff], ['on_reboot', dom.onReboot]] as const) {
     if (action === 'preserve') throw unsupported(`the 'preserve' action is not supported for ${what}`);
   }
-  if (dom.maxMemory) throw unsupported('memory hotplug (<maxMemory>) needs guest NUMA cells, which tsvirt does not support');
+  validateMemoryBacking(dom);
   validateDevices(dom);
+  validateIothreads(dom);
+  validateDisks(dom);
+  validateFilesystems(dom);
+  validatePassthrough(dom);
+  validateInterfaces(dom);
   checkAddressConflicts(dom);
 }
 
@@ -94,7 +112,7 @@ function validateDevices(dom: Domain): void {
     if (nic.type === 'network' && !nic.source?.network) throw xmlErr(`interface ${mac}: type 'network' needs <source network=.../>`);
     if (nic.type === 'bridge' && !nic.source?.bridge) throw xmlErr(`interface ${mac}: type 'bridge' needs <source bridge=.../>`);
   }
-  const bootDevices = [...d.disks, ...d.interfaces, ...d.hostdevs].filter((x) => x.boot);
+  const bootDevices = [...d.disks, ...d.interfaces, ...d.hostdevs, ...(d.redirdevs ?? [])].filter((x) => x.boot);
   if (bootDevices.length > 0 && dom.os.boot.length > 0) {
     throw unsupported('per-device boot elements cannot be used together with os/boot elements');
   }
@@ -103,36 +121,18 @@ function validateDevices(dom: Domain): void {
     if (orders.has(x.boot!.order)) throw xmlErr(`boot order ${x.boot!.order} is used by more than one device`);
     orders.add(x.boot!.order);
   }
-  const hostSources = new Set<string>();
-  for (const h of d.hostdevs) {
-    if (!h.source?.address) throw xmlErr('hostdev needs a PCI source address');
-    const src = describeAddress(h.source.address);
-    if (hostSources.has(src)) throw xmlErr(`host device ${src} is assigned more than once`);
-    hostSources.add(src);
-  }
-  const ctrls = new Set<string>();
-  for (const c of d.controllers) {
-    // USB companions share the index of their USB2 controller
-    const key = c.master ? `${c.type}:${c.index}:${c.model ?? ''}` : `${c.type}:${c.index}`;
-    if (c.master && !(c.type === 'usb' && /^ich9-uhci/.test(c.model ?? ''))) throw xmlErr(`<master> fits only USB companion controllers (ich9-uhci1..3), not controller type '${c.type}' model '${c.model ?? ''}'`);
-    if (ctrls.has(key)) throw xmlErr(`controller type '${c.type}' index ${c.index} is defined more than once`);
-    ctrls.add(key);
-    if (c.type === 'ide' && q35) throw unsupported('IDE controllers are not available on a q35 machine');
-    if (c.type === 'pci' && c.index === 0 && c.model && c.model !== (q35 ? 'pcie-root' : 'pci-root')) {
-      throw unsupported(`PCI controller 0 must be '${q35 ? 'pcie-root' : 'pci-root'}' on this machine, not '${c.model}'`);
-    }
-  }
-  for (const [kind, list] of [['serial', d.serials], ['console', d.consoles], ['channel', d.channels]] as const) {
-    for (const c of list) {
-      if ((c.type === 'unix' || c.type === 'file') && kind !== 'channel' && !c.source?.path) throw xmlErr(`${kind} of type '${c.type}' needs <source path=.../>`);
-      if (c.type === 'file' && !c.source?.path) throw xmlErr(`${kind} of type 'file' needs <source path=.../>`);
-    }
-  }
-  for (const c of d.channels) {
-    if (c.target?.type === 'virtio' && !c.target.name) throw xmlErr("channel with target type 'virtio' needs a target name");
-  }
+  // hostdev sources: validatePassthrough (domain-passthrough.ts)
+  validateControllers(dom); // domain-devices-validate.ts
+  validateCharDevices(dom);
+  validateFeatures(dom);
+  validateClock(dom.clock, dom);
+  validateOs(dom.os);
+  validateMiscElements(dom);
   for (const g of d.graphics) {
-    if (g.port !== undefined && g.port !== -1 && g.port < 5900 && g.autoport !== true) throw xmlErr(`VNC port ${g.port} is below 5900`);
+    if (g.type === 'vnc' && g.port !== undefined && g.port !== -1 && g.port < 5900 && g.autoport !== true) throw xmlErr(`VNC port ${g.port} is below 5900`);
   }
-  if (d.videos.filter((v) => v.model.primary).length > 1) throw xmlErr('only one video device can be primary');
+  validateGraphicsAudio(d);
+  validateVideos(dom);
+  validateInputs(dom);
+  validateWatchdogs(dom);
 }

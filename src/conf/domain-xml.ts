@@ -12,9 +12,22 @@ import { formatCharDevice, parseCharDevice } from './domain-chardev-xml.js';
 import * as dev from './domain-devices-xml.js';
 import { formatClock, formatOs, parseClock, parseOs } from './domain-os-xml.js';
 import { formatCpu, parseCpu } from './domain-cpu-xml.js';
+import { formatFeatures, parseFeatures } from './domain-features-xml.js';
+import { formatGenid, formatOnLockfailure, formatPerf, formatSecurityElements, parseMiscElements } from './domain-misc-xml.js';
+import { formatQemuNamespace, parseQemuNamespace, qemuNamespaceAttr } from './domain-qemu-ns-xml.js';
+import { formatSeclabel, parseSeclabels } from './domain-seclabel-xml.js';
+import { formatBlkiotune, formatMemtune, formatTuningTail, formatVcpus, parseTuningElements } from './domain-tuning-xml.js';
+import { formatMemoryDevice, parseMemoryDevice } from './domain-memory-devices-xml.js';
 import { formatAudio, parseAudio } from './domain-audio-xml.js';
-import { applyDomainDefaults, type DefaultsCaps } from './domain-defaults.js';
+import { formatSound, parseSound } from './domain-sound-xml.js';
+import { formatFilesystem, parseFilesystem } from './domain-fs-xml.js';
+import { formatMemoryBacking, parseMemoryBacking } from './domain-membacking-xml.js';
+import * as usb from './domain-usb-xml.js';
+import { formatTpm, parseTpm } from './domain-tpm-xml.js';
+import * as plat from './domain-platform-devices-xml.js';
+import { applyDomainDefaultsInPlace, type DefaultsCaps } from './domain-defaults.js';
 import { validateDomain } from './domain-validate.js';
+import { formatIothreads, parseIothreads } from './domain-iothreads-xml.js';
 
 export type { FormatOptions } from './domain-address-xml.js';
 
@@ -42,18 +55,20 @@ export function parseDomainElement(x: XmlElement): Domain {
     uuid = u;
   } else uuid = generateUuid();
   const memEl = x.child('memory');
-  if (!memEl) throw x.error('missing <memory> in <domain>');
+  // <memory> may be left out when <cpu><numa> cells give the sizes (defaults sum them)
   const dom: Domain = {
     type,
     name,
     uuid,
-    memory: parseMemory(memEl),
+    memory: memEl ? parseMemory(memEl) : 0,
     vcpu: { count: 1 },
     os: { type: 'hvm', boot: [] },
     features: {},
     devices: emptyDevices(),
   };
   if (id !== undefined && id >= 0) dom.id = id;
+  const dumpCore = memEl?.enumAttr('dumpCore', ['on', 'off'] as const);
+  if (dumpCore) dom.memoryDumpCore = dumpCore;
   const title = x.childText('title');
   if (title !== undefined) dom.title = title;
   const description = x.childText('description');
@@ -64,6 +79,8 @@ export function parseDomainElement(x: XmlElement): Domain {
   if (cur) dom.currentMemory = parseMemory(cur);
   const maxm = x.child('maxMemory');
   if (maxm) dom.maxMemory = { size: parseMemory(maxm), slots: maxm.reqIntAttr('slots', { min: 0 }) };
+  const memBacking = x.child('memoryBacking');
+  if (memBacking) dom.memoryBacking = parseMemoryBacking(memBacking);
   const vcpu = x.child('vcpu');
   if (vcpu) {
     dom.vcpu.count = vcpu.toInt(vcpu.text(), '<vcpu>', { min: 0 });
@@ -74,13 +91,13 @@ export function parseDomainElement(x: XmlElement): Domain {
     if (placement !== undefined) dom.vcpu.placement = placement;
     if (cpuset !== undefined) dom.vcpu.cpuset = cpuset;
   }
+  parseIothreads(x, dom);
+  parseTuningElements(x, dom);
   const os = x.child('os');
   if (!os) throw x.error('missing <os> in <domain>');
   dom.os = parseOs(os);
   const features = x.child('features');
-  if (features) {
-    for (const f of ['acpi', 'apic', 'pae'] as const) if (features.child(f)) dom.features[f] = true;
-  }
+  if (features) dom.features = parseFeatures(features);
   const cpu = x.child('cpu');
   if (cpu) dom.cpu = parseCpu(cpu);
   const clock = x.child('clock');
@@ -108,6 +125,10 @@ export function parseDomainElement(x: XmlElement): Domain {
   }
   const devices = x.child('devices');
   if (devices) dom.devices = parseDevices(devices);
+  const seclabels = x.children('seclabel');
+  if (seclabels.length) dom.seclabels = parseSeclabels(seclabels);
+  parseMiscElements(x, dom);
+  parseQemuNamespace(x, dom);
   return dom;
 }
 
@@ -116,7 +137,6 @@ export function emptyDevices(): DomainDevices {
 }
 
 function parseMemory(x: XmlElement): number {
-  x.attr('dumpCore');
   try {
     return parseSizeKiB(x.text(), x.attr('unit'), `<${x.name}>`);
   } catch (e) {
@@ -133,7 +153,8 @@ function parseDevices(x: XmlElement): DomainDevices {
         if (d.emulator !== undefined) throw c.error('element <emulator> may appear only once in <devices>');
         d.emulator = c.text().trim();
         break;
-      case 'disk': d.disks.push(dev.parseDisk(c)); break;
+      case 'disk': dev.insertDisk(d.disks, dev.parseDisk(c)); break;
+      case 'filesystem': (d.filesystems ??= []).push(parseFilesystem(c)); break;
       case 'controller': {
         const ctl = dev.parseController(c);
         if (c.attr('index') === undefined) unindexed.add(ctl);
@@ -142,16 +163,29 @@ function parseDevices(x: XmlElement): DomainDevices {
       }
       case 'interface': d.interfaces.push(dev.parseInterface(c)); break;
       case 'serial': d.serials.push(parseCharDevice(c, 'serial')); break;
+      case 'parallel': (d.parallels ??= []).push(parseCharDevice(c, 'parallel')); break;
       case 'console': d.consoles.push(parseCharDevice(c, 'console')); break;
       case 'channel': d.channels.push(parseCharDevice(c, 'channel')); break;
       case 'input': d.inputs.push(dev.parseInput(c)); break;
       case 'graphics': d.graphics.push(dev.parseGraphics(c)); break;
       case 'video': d.videos.push(dev.parseVideo(c)); break;
       case 'hostdev': d.hostdevs.push(dev.parseHostdev(c)); break;
+      case 'hub': (d.hubs ??= []).push(usb.parseHub(c)); break;
+      case 'redirdev': (d.redirdevs ??= []).push(usb.parseRedirdev(c)); break;
+      case 'redirfilter': (d.redirfilters ??= []).push(usb.parseRedirFilter(c)); break;
+      case 'smartcard': (d.smartcards ??= []).push(usb.parseSmartcard(c)); break;
+      case 'tpm': (d.tpms ??= []).push(parseTpm(c)); break;
+      case 'shmem': (d.shmems ??= []).push(plat.parseShmem(c)); break;
+      case 'iommu': (d.iommus ??= []).push(plat.parseIommu(c)); break;
+      case 'vsock': (d.vsocks ??= []).push(plat.parseVsock(c)); break;
+      case 'lease': (d.leases ??= []).push(plat.parseLease(c)); break;
+      case 'nvram': plat.refuseNvramDevice(c); break;
       case 'watchdog': d.watchdogs.push(dev.parseWatchdog(c)); break;
       case 'panic': (d.panics ??= []).push(dev.parsePanic(c)); break;
       case 'rng': d.rngs.push(dev.parseRng(c)); break;
       case 'audio': (d.audios ??= []).push(parseAudio(c)); break;
+      case 'memory': (d.memories ??= []).push(parseMemoryDevice(c)); break;
+      case 'sound': (d.sounds ??= []).push(parseSound(c)); break;
       case 'memballoon':
         if (d.memballoon) throw c.error('element <memballoon> may appear only once in <devices>');
         d.memballoon = dev.parseMemballoon(c);
@@ -160,31 +194,8 @@ function parseDevices(x: XmlElement): DomainDevices {
         throw c.error(`unsupported element <${c.name}> in <devices>`);
     }
   }
-  assignControllerIndexes(d.controllers, unindexed);
+  dev.orderAndIndexControllers(d.controllers, unindexed); // libvirt's list order, then indexes (domain-controller-xml.ts)
   return d;
-}
-
-const USB2_MODELS = new Set(['ich9-ehci1', 'ich9-uhci1', 'ich9-uhci2', 'ich9-uhci3']);
-
-/**
- * A controller without index= gets one, as libvirt's post-parse does (virt-install leaves them
- * out): a USB2 companion shares the index of the USB2 controller before it unless that index
- * already has its model; any other takes the lowest index its type does not use yet.
- */
-function assignControllerIndexes(list: Controller[], unindexed: Set<Controller>): void {
-  for (const c of unindexed) c.index = -1;
-  list.forEach((c, i) => {
-    if (!unindexed.has(c)) return;
-    const prev = i > 0 ? list[i - 1] : undefined;
-    if (c.type === 'usb' && USB2_MODELS.has(c.model ?? '') && prev?.type === 'usb' && USB2_MODELS.has(prev.model ?? '') &&
-        !list.some((o) => o.type === 'usb' && o.index === prev.index && o.model === c.model)) {
-      c.index = prev.index;
-      return;
-    }
-    let idx = 0;
-    while (list.some((o) => o.type === c.type && o.index === idx)) idx++;
-    c.index = idx;
-  });
 }
 
 // ---------------------------------------------------------------- format
@@ -198,29 +209,40 @@ export function formatDomainNode(dom: Domain, opts: FormatOptions = {}): XmlNode
   const mem = (name: string, kib: number | undefined, extra: Record<string, number> = {}) =>
     kib === undefined ? undefined : el(name, { ...extra, unit: 'KiB' }, String(kib));
   const v = dom.vcpu;
-  return el('domain', { type: dom.type, id: opts.inactive ? undefined : dom.id }, [
+  return el('domain', { type: dom.type, id: opts.inactive ? undefined : dom.id, 'xmlns:qemu': qemuNamespaceAttr(dom) }, [
     textEl('name', dom.name),
     textEl('uuid', dom.uuid),
+    formatGenid(dom),
     textEl('title', dom.title),
     textEl('description', dom.description),
     dom.metadata !== undefined && (dom.metadata === '' ? el('metadata') : el('metadata', {}, [raw(dom.metadata)])),
     dom.maxMemory && mem('maxMemory', dom.maxMemory.size, { slots: dom.maxMemory.slots }),
-    mem('memory', dom.memory),
+    dom.memoryDumpCore ? el('memory', { dumpCore: dom.memoryDumpCore, unit: 'KiB' }, String(dom.memory)) : mem('memory', dom.memory),
     mem('currentMemory', dom.currentMemory),
+    formatBlkiotune(dom.blkiotune),
+    formatMemtune(dom.memtune),
+    formatMemoryBacking(dom.memoryBacking),
     el('vcpu', { placement: v.placement, cpuset: v.cpuset, current: v.current }, String(v.count)),
+    formatVcpus(dom),
+    ...formatIothreads(dom),
+    ...formatTuningTail(dom),
     formatOs(dom.os),
-    Object.values(dom.features).some(Boolean) &&
-      el('features', {}, (['acpi', 'apic', 'pae'] as const).map((f) => flagEl(f, dom.features[f]))),
+    formatFeatures(dom.features),
     dom.cpu && formatCpu(dom.cpu),
     dom.clock && formatClock(dom.clock),
     textEl('on_poweroff', dom.onPoweroff),
     textEl('on_reboot', dom.onReboot),
     textEl('on_crash', dom.onCrash),
+    formatOnLockfailure(dom),
     dom.pm && el('pm', {}, [
       dom.pm.suspendToMem !== undefined && el('suspend-to-mem', { enabled: dom.pm.suspendToMem ? 'yes' : 'no' }),
       dom.pm.suspendToDisk !== undefined && el('suspend-to-disk', { enabled: dom.pm.suspendToDisk ? 'yes' : 'no' }),
     ]),
+    formatPerf(dom),
     formatDevices(dom.devices, opts),
+    ...(dom.seclabels ?? []).map(formatSeclabel),
+    ...formatSecurityElements(dom),
+    ...formatQemuNamespace(dom.qemuNs),
   ]);
 }
 
@@ -229,27 +251,40 @@ function formatDevices(d: DomainDevices, opts: FormatOptions): XmlNode {
     textEl('emulator', d.emulator),
     ...d.disks.map((x) => dev.formatDisk(x, opts)),
     ...d.controllers.map((x) => dev.formatController(x, opts)),
+    ...(d.leases ?? []).map((x) => plat.formatLease(x)),
+    ...(d.filesystems ?? []).map((x) => formatFilesystem(x, opts)),
     ...d.interfaces.map((x) => dev.formatInterface(x, opts)),
+    ...(d.smartcards ?? []).map((x) => usb.formatSmartcard(x, opts)),
     ...d.serials.map((x) => formatCharDevice(x, 'serial', opts)),
+    ...(d.parallels ?? []).map((x) => formatCharDevice(x, 'parallel', opts)),
     // libvirt shows a serial-type console as an alias of the first serial port
-    ...d.consoles.map((x, i) => formatCharDevice(x, 'console', opts, i === 0 && x.target?.type === 'serial' && d.serials[0]?.type === x.type ? d.serials[0] : undefined)),
+    ...d.consoles.map((x, i) => formatCharDevice(x, 'console', opts, x.target?.type === 'serial' ? d.serials[i] : undefined)),
     ...d.channels.map((x) => formatCharDevice(x, 'channel', opts)),
     ...d.inputs.map((x) => dev.formatInput(x, opts)),
+    ...(d.tpms ?? []).map((x) => formatTpm(x, opts)),
     ...d.graphics.map((x) => dev.formatGraphics(x, opts)),
+    ...(d.sounds ?? []).map((x) => formatSound(x, opts)),
     ...(d.audios ?? []).map((x) => formatAudio(x)),
     ...d.videos.map((x) => dev.formatVideo(x, opts)),
     ...d.hostdevs.map((x) => dev.formatHostdev(x, opts)),
+    ...(d.redirdevs ?? []).map((x) => usb.formatRedirdev(x, opts)),
+    ...(d.redirfilters ?? []).map((x) => usb.formatRedirFilter(x)),
+    ...(d.hubs ?? []).map((x) => usb.formatHub(x, opts)),
     ...d.watchdogs.map((x) => dev.formatWatchdog(x, opts)),
     d.memballoon && dev.formatMemballoon(d.memballoon, opts),
     ...d.rngs.map((x) => dev.formatRng(x, opts)),
     ...(d.panics ?? []).map((x) => dev.formatPanic(x, opts)),
+    ...(d.shmems ?? []).map((x) => plat.formatShmem(x, opts)),
+    ...(d.memories ?? []).map((x) => formatMemoryDevice(x, opts)),
+    ...(d.iommus ?? []).map((x) => plat.formatIommu(x, opts)),
+    ...(d.vsocks ?? []).map((x) => plat.formatVsock(x, opts)),
   ];
   return el('devices', {}, children);
 }
 
 /** parse + defaults + validate: what `define` and `create` need. */
 export function parseAndPrepareDomain(xml: string, caps?: DefaultsCaps): Domain {
-  const dom = applyDomainDefaults(parseDomainXml(xml), caps);
+  const dom = applyDomainDefaultsInPlace(parseDomainXml(xml), caps);
   validateDomain(dom);
   return dom;
 }

@@ -42,7 +42,7 @@ export class DomainService {
       throw new TsvirtError('config-unsupported', `Emulator '${caps.binary}' does not support machine type '${parsed.os.machine}'`);
     }
     const canonicalMachines = Object.fromEntries(caps.machines.filter((m) => m.alias).map((m) => [m.alias!, m.name]));
-    const def = applyDomainDefaultsInPlace(parsed, { arch: caps.arch, defaultMachine: defaultMachine(caps), emulator: caps.binary, canonicalMachines });
+    const def = applyDomainDefaultsInPlace(parsed, { arch: caps.arch, defaultMachine: defaultMachine(caps), emulator: caps.binary, canonicalMachines, nvramDir: this.store.nvramDir() });
     validateDomain(def);
     return def;
   }
@@ -147,6 +147,7 @@ export class DomainService {
       domainRunDir: this.store.domainRunDir(id, name),
       logFile: this.store.logFile(name),
       logDir: this.store.chardevLogDir(name),
+      nvramDir: this.store.nvramDir(),
     }, paused);
     this.attach(entry, vm, id);
     try {

@@ -54,6 +54,10 @@ export class DomainStore {
   chardevLogDir(name: string): string {
     return path.join(this.paths.qemuLogDir, name);
   }
+  /** per-domain UEFI variable stores (<nvram>), libvirt's /var/lib/libvirt/qemu/nvram */
+  nvramDir(): string {
+    return path.join(path.dirname(this.paths.imagesDir), 'qemu', 'nvram');
+  }
 
   async saveConfig(def: Domain): Promise<void> {
     await this.configs.write(`${def.name}.xml`, formatDomainXml(def, { inactive: true }));

@@ -8,9 +8,12 @@ import { diskAlias } from './argv-disk.js';
 import { netAlias } from './argv-net.js';
 import { inputAlias } from './argv-input.js';
 import { hostdevAlias } from './argv-hostdev.js';
+import { fsAlias } from './argv-fs.js';
 import { charAlias } from './argv-chardev.js';
 import { videoAlias } from './argv-graphics.js';
 import { BALLOON_ALIAS, rngAlias, watchdogAlias } from './argv-misc.js';
+import { userAliasOr } from './argv-user-alias.js'; // a ua- alias is the QEMU id (inputs, video, watchdog, rng, balloon, SCSI/SATA controllers)
+import { memoryDeviceAliases } from './argv-numa.js';
 
 /** libvirt's alias of every device, in the order of dom.devices, for the live XML. */
 export function deviceAliases(dom: Domain) {
@@ -21,14 +24,17 @@ export function deviceAliases(dom: Domain) {
     interfaces: d.interfaces.map((_, i) => netAlias(i)),
     serials: d.serials.map((_, i) => charAlias('serial', i)),
     // a console on a serial port is that serial port
-    consoles: d.consoles.map((c, i) => ((c.target?.type ?? 'serial') === 'serial' ? charAlias('serial', c.target?.port ?? 0) : charAlias('console', i))),
+    parallels: (d.parallels ?? []).map((_, i) => charAlias('parallel', i)),
+    // a console on a serial port is that serial port (console i mirrors serial i, as libvirt formats it)
+    consoles: d.consoles.map((c, i) => ((c.target?.type ?? 'serial') === 'serial' && i < d.serials.length ? charAlias('serial', i) : charAlias('console', i))),
     channels: d.channels.map((_, i) => charAlias('channel', i)),
-    inputs: d.inputs.map((_, i) => inputAlias(i)),
-    videos: d.videos.map((_, i) => videoAlias(i)),
+    inputs: d.inputs.map((x, i) => userAliasOr(x, inputAlias(i))),
+    videos: d.videos.map((x, i) => userAliasOr(x, videoAlias(i))),
     hostdevs: d.hostdevs.map((_, i) => hostdevAlias(i)),
-    watchdogs: d.watchdogs.map((_, i) => watchdogAlias(i)),
-    rngs: d.rngs.map((_, i) => rngAlias(i)),
-    memballoon: d.memballoon && d.memballoon.model !== 'none' ? BALLOON_ALIAS : undefined,
+    watchdogs: d.watchdogs.map((x, i) => userAliasOr(x, watchdogAlias(i))),
+    rngs: d.rngs.map((x, i) => userAliasOr(x, rngAlias(i))),
+    filesystems: (d.filesystems ?? []).map((_, i) => fsAlias(i)),
+    memballoon: d.memballoon && d.memballoon.model !== 'none' ? userAliasOr(d.memballoon, BALLOON_ALIAS) : undefined,
   };
 }
 
@@ -60,11 +66,16 @@ export function liveDomain(def: Domain, id: number, ctx: ArgvContext, chardevs: 
     return { ...live, alias: a.consoles[i] };
   });
   d.channels = d.channels.map((x, i) => ({ ...withPty(x, `char${a.channels[i]}`, chardevs), alias: a.channels[i] }));
+  if (d.parallels) d.parallels = d.parallels.map((x, i) => ({ ...withPty(x, `char${a.parallels[i]}`, chardevs), alias: a.parallels[i] }));
   d.inputs.forEach((x, i) => (x.alias = a.inputs[i]));
   d.videos.forEach((x, i) => (x.alias = a.videos[i]));
   d.hostdevs.forEach((x, i) => (x.alias = a.hostdevs[i]));
   d.watchdogs.forEach((x, i) => (x.alias = a.watchdogs[i]));
   d.rngs.forEach((x, i) => (x.alias = a.rngs[i]));
+  d.sounds?.forEach((x, i) => (x.alias ??= `sound${i}`)); // argv-audio.ts soundAlias
+  const memAliases = memoryDeviceAliases(dom); // argv-numa.ts
+  d.memories?.forEach((x, i) => (x.alias = memAliases[i]));
+  d.filesystems?.forEach((x, i) => (x.alias = a.filesystems[i]));
   if (d.memballoon && a.memballoon) d.memballoon.alias = a.memballoon;
   d.graphics.forEach((g, i) => {
     const display = ctx.vncPorts?.[i];

@@ -3,7 +3,14 @@ import { TsvirtError } from '../util/errors.js';
 import type { Domain, LifecycleAction } from '../conf/domain-types.js';
 import type { ArgvContext, QemuCaps, QemuMachineType } from './caps-types.js';
 import { type ArgPair, type Props, isQ35, jsonArg, keyValues, optValue } from './argv-common.js';
+import { pcspkAudiodev } from './argv-audio.js';
 import { blockdevPair } from './argv-disk.js';
+import { accelProps, cpuFeatureFlags, featureGlobals, featureMachineProps } from './argv-features.js';
+import { clockArgs } from './argv-clock.js';
+import { mainRamBackend } from './argv-membacking.js';
+import { checkTuningRunnable, numaArgs, numaHasHmat } from './argv-numa.js';
+import { sysinfoArgs } from './argv-sysinfo.js';
+import { initialMemory } from '../conf/domain-memory-devices-xml.js';
 
 const unsupported = (msg: string) => new TsvirtError('config-unsupported', msg);
 
@@ -27,15 +34,21 @@ const PFLASH = ['libvirt-pflash0', 'libvirt-pflash1'] as const;
  *  <loader type='rom'> becomes -bios. The driver copies the nvram template before start. */
 function firmware(dom: Domain): { machineProps: Array<[string, string]>; args: ArgPair[] } {
   const { loader, nvram, firmware: fw } = dom.os;
-  if (!loader) {
-    if (fw === 'efi') throw unsupported("firmware='efi' autoselection is not supported yet; give <loader type='pflash'> and <nvram>");
+  if (!loader?.path) {
+    if (fw === 'efi' || loader) {
+      // the driver fills the loader from QEMU's firmware descriptors before start (firmware-select.ts)
+      throw unsupported(`no firmware was selected for <os firmware='${fw ?? ''}'>; give <loader> a path or let the driver select one at start`);
+    }
     return { machineProps: [], args: [] };
   }
+  if (loader.stateless === true && nvram) throw unsupported('Stateless firmware can not have <nvram>');
   if (loader.type !== 'pflash') return { machineProps: [], args: [['-bios', loader.path]] };
   const machineProps: Array<[string, string]> = [['pflash0', `${PFLASH[0]}-format`]];
   const args = blockdevPair(PFLASH[0], loader.path, { readOnly: loader.readonly !== false, format: 'raw' });
-  if (nvram?.path) {
-    args.push(...blockdevPair(PFLASH[1], nvram.path, { readOnly: false, format: 'raw' }));
+  if (nvram?.type && nvram.type !== 'file' && nvram.type !== 'block') throw unsupported(`<nvram type='${nvram.type}'> is not supported by tsvirt yet (file, block)`);
+  const nvramPath = nvram?.path ?? nvram?.source?.file ?? nvram?.source?.dev;
+  if (nvramPath && loader.stateless !== true) {
+    args.push(...blockdevPair(PFLASH[1], nvramPath, { readOnly: false, format: 'raw' }));
     machineProps.push(['pflash1', `${PFLASH[1]}-format`]);
   }
   return { machineProps, args };
@@ -46,13 +59,18 @@ function machineArg(dom: Domain, caps: QemuCaps, fwProps: Array<[string, string]
   const hpet = dom.clock?.timers.find((t) => t.name === 'hpet');
   return keyValues(machine.name, [
     ['usb', 'off'],
-    ['dump-guest-core', 'off'],
+    ...featureMachineProps(dom),
+    ['dump-guest-core', dom.memoryDumpCore ?? 'off'],
+    ['mem-merge', dom.memoryBacking?.nosharepages ? 'off' : undefined],
+    ['nvdimm', dom.devices.memories?.some((m) => m.model === 'nvdimm') ? 'on' : undefined],
     ...fwProps,
-    ['memory-backend', 'pc.ram'],
+    ['memory-backend', dom.cpu?.numa?.cells.length ? undefined : 'pc.ram'],
+    ['hmat', numaHasHmat(dom) ? 'on' : undefined],
     // libvirt leaves ACPI off unless <features><acpi/> is present; without it the guest cannot
     // see the power button, so `shutdown` only works with ACPI.
     ['acpi', dom.features.acpi ? undefined : 'off'],
     ['hpet', hpet?.present === false ? 'off' : undefined],
+    ['pcspk-audiodev', pcspkAudiodev(dom)], // <sound model='pcspk'/>: argv-audio.ts
   ]);
 }
 
@@ -61,13 +79,31 @@ function machineArg(dom: Domain, caps: QemuCaps, fwProps: Array<[string, string]
  * to `max` (every feature TCG can emulate), as does mode='maximum'. Under KVM host-passthrough
  * is `host,migratable=on` and host-model is also `host` (no model expansion yet).
  */
+/** <cache> and <maxphysaddr> as -cpu properties (qemuBuildCpuCommandLine). */
+function cpuCacheFlags(dom: Domain): Array<[string, string | undefined]> {
+  const cpu = dom.cpu;
+  const out: Array<[string, string | undefined]> = [];
+  if (!cpu) return out;
+  const hostLike = cpu.mode === 'host-passthrough' || cpu.mode === 'maximum';
+  const cache = cpu.cache?.mode;
+  if (cache === 'emulate') out.push(['l3-cache', 'on']);
+  if (cache === 'passthrough') out.push(['host-cache-info', 'on']);
+  if ((cache === 'emulate' || cache === 'disable') && hostLike) out.push(['host-cache-info', 'off']);
+  if (cache === 'passthrough' || cache === 'disable') out.push(['l3-cache', 'off']);
+  if (cpu.maxphysaddr?.mode === 'passthrough') out.push(['host-phys-bits', 'on']);
+  if (cpu.maxphysaddr?.mode === 'emulate') out.push(['phys-bits', String(cpu.maxphysaddr.bits)]);
+  return out;
+}
+
 export function cpuArg(dom: Domain, caps: QemuCaps, ctx: ArgvContext): string | undefined {
   const cpu = dom.cpu;
-  const kvmclock = dom.clock?.timers.find((t) => t.name === 'kvmclock');
   const feats: Array<[string, string | undefined]> = (cpu?.features ?? []).map((f) => [
     f.name, f.policy === 'disable' || f.policy === 'forbid' ? 'off' : 'on',
   ]);
-  if (kvmclock?.present === false) feats.push(['kvmclock', 'off']);
+  feats.push(...cpuFeatureFlags(dom, ctx.accel)); // timers and <features> flags (argv-features.ts)
+  feats.push(...cpuCacheFlags(dom));
+  // vendor_id comes right after the model name (qemuBuildCpuModelArgStr)
+  if (cpu?.vendorId !== undefined && (cpu.mode === 'custom' || cpu.mode === 'host-model')) feats.unshift(['vendor', cpu.vendorId]);
   let model: string | undefined;
   if (!cpu) model = undefined;
   else if (cpu.mode === 'maximum') model = 'max';
@@ -102,34 +138,15 @@ function smpArg(dom: Domain): string {
   ]);
 }
 
-function memoryArgs(dom: Domain): ArgPair[] {
+/** -m: the initial memory (<memory> minus memory devices); with guest NUMA the cells carry the RAM (argv-numa.ts). */
+function memoryArgs(dom: Domain, ctx: ArgvContext): ArgPair[] {
   const max = dom.maxMemory;
   if (max && max.size < dom.memory) throw unsupported(`<maxMemory> (${max.size} KiB) is smaller than <memory> (${dom.memory} KiB)`);
-  const m = keyValues(`size=${dom.memory}k`, [['slots', max?.slots], ['maxmem', max ? `${max.size}k` : undefined]]);
-  const backend: Props = { 'qom-type': 'memory-backend-ram', id: 'pc.ram', size: dom.memory * 1024 };
-  return [['-m', m], jsonArg('-object', backend), ['-overcommit', 'mem-lock=off']];
-}
-
-/** -rtc and timer globals from <clock>. */
-function clockArgs(dom: Domain, ctx: ArgvContext): ArgPair[] {
-  const clock = dom.clock ?? { offset: 'utc' as const, timers: [] };
-  if (clock.offset !== 'utc' && clock.offset !== 'localtime') {
-    throw unsupported(`<clock offset='${clock.offset}'> is not supported (use utc or localtime)`);
-  }
-  let driftfix: string | undefined;
-  const args: ArgPair[] = [];
-  for (const t of clock.timers) {
-    if (t.name === 'rtc') {
-      if (t.tickpolicy === 'catchup') driftfix = 'slew';
-      else if (t.tickpolicy && t.tickpolicy !== 'delay') throw unsupported(`<timer name='rtc' tickpolicy='${t.tickpolicy}'> is not supported`);
-    } else if (t.name === 'pit') {
-      // The lost-tick policy exists only on the in-kernel (KVM) PIT; TCG's PIT has none.
-      if (t.tickpolicy && ctx.accel === 'kvm') args.push(['-global', `kvm-pit.lost_tick_policy=${optValue(t.tickpolicy)}`]);
-    } else if (t.name !== 'hpet' && t.name !== 'kvmclock') {
-      throw unsupported(`<timer name='${t.name}'> is not supported`);
-    }
-  }
-  return [['-rtc', keyValues(`base=${clock.offset}`, [['driftfix', driftfix]])], ...args];
+  const initial = initialMemory(dom);
+  const m = keyValues(`size=${initial}k`, [['slots', max?.slots], ['maxmem', max ? `${max.size}k` : undefined]]);
+  const numa = !!dom.cpu?.numa?.cells.length;
+  const backend: Props = { ...mainRamBackend(dom, ctx), size: initial * 1024 };
+  return [['-m', m], ...(numa ? [] : [jsonArg('-object', backend)]), ['-overcommit', `mem-lock=${dom.memoryBacking?.locked ? 'on' : 'off'}`]];
 }
 
 /**
@@ -152,10 +169,14 @@ function bootArgs(dom: Domain): ArgPair[] {
   const menu = dom.os.bootmenu;
   const boot = [
     ...(menu ? [`menu=${menu.enable ? 'on' : 'off'}`] : []),
+    ...(dom.os.bios?.rebootTimeout !== undefined ? [`reboot-timeout=${dom.os.bios.rebootTimeout}`] : []),
     ...(menu?.enable && menu.timeout !== undefined ? [`splash-time=${menu.timeout}`] : []),
     'strict=on',
   ];
   const args: ArgPair[] = [['-boot', boot.join(',')]];
+  // <bios useserial='yes'>: the Serial Graphics Adapter shows the BIOS on the serial port
+  if (dom.os.bios?.useserial) args.push(jsonArg('-device', { driver: 'sga' }));
+  if (dom.os.acpiSlic !== undefined) args.push(['-acpitable', `sig=SLIC,file=${optValue(dom.os.acpiSlic)}`]);
   if (dom.os.kernel) args.push(['-kernel', dom.os.kernel]);
   else if (dom.os.initrd || dom.os.cmdline) throw unsupported('<initrd> and <cmdline> need a <kernel>');
   if (dom.os.initrd) args.push(['-initrd', dom.os.initrd]);
@@ -181,17 +202,19 @@ export function machineArgs(dom: Domain, caps: QemuCaps, ctx: ArgvContext): ArgP
     ['-S'],
     ...fw.args,
     ['-machine', machineArg(dom, caps, fw.machineProps)],
-    ['-accel', ctx.accel],
+    ['-accel', keyValues(ctx.accel, accelProps(dom, ctx))],
   ];
   const cpu = cpuArg(dom, caps, ctx);
   if (cpu) args.push(['-cpu', cpu]);
-  args.push(...memoryArgs(dom), ['-smp', smpArg(dom)], ['-uuid', dom.uuid]);
+  checkTuningRunnable(dom);
+  args.push(...memoryArgs(dom, ctx), ['-smp', smpArg(dom)], ...numaArgs(dom, ctx), ['-uuid', dom.uuid], ...sysinfoArgs(dom));
   args.push(['-no-user-config'], ['-nodefaults']);
   args.push(
     ['-chardev', keyValues('socket', [['id', 'charmonitor'], ['path', ctx.monitorPath], ['server', 'on'], ['wait', 'off']])],
     ['-mon', 'chardev=charmonitor,id=monitor,mode=control'],
   );
-  args.push(...clockArgs(dom, ctx), ...lifecycleArgs(dom), ...pmArgs(dom), ...bootArgs(dom));
+  args.push(...clockArgs(dom, ctx), ...featureGlobals(dom).map((g): ArgPair => ['-global', g]));
+  args.push(...lifecycleArgs(dom), ...pmArgs(dom), ...bootArgs(dom));
   return args;
 }
 

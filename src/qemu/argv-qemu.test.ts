@@ -16,10 +16,15 @@ import type { ArgvContext } from './caps-types.js';
 import { buildQemuArgv } from './argv.js';
 import { QmpMonitor } from './qmp-monitor.js';
 import { runOk } from '../util/spawn.js';
+import { UndoStack } from '../util/undo.js';
+import { startVirtiofsds } from './virtiofsd.js';
 import { goldenCases, goldenCaps, goldenCtx, goldenDomain } from '../../test/golden/golden.js';
 
 const QEMU = process.env.TSVIRT_TEST_QEMU ?? '/usr/bin/qemu-system-x86_64';
-const SKIP = new Set(['disk-block', 'hostdev-vfio', 'cpu-host-passthrough-kvm']);
+const SKIP = new Set(['disk-block', 'hostdev-vfio', 'cpu-host-passthrough-kvm',
+  // host USB/TPM/vhost devices, an NSS smartcard, an ivshmem-server or an swtpm socket: absent here
+  'hostdev-usb', 'hostdev-usb-guestreset', 'hostdev-mdev-vhost-scsi', 'usb-smartcard-certs', 'tpm-passthrough', 'tpm-external-crb', 'shmem-doorbell', 'vsock-cid',
+  'input-evdev']); // a host /dev/input/event device
 const GUEST_DIR = process.env.TSVIRT_GUEST_DIR ?? new URL('../../.cache/test-guest', import.meta.url).pathname;
 
 function freePort(): Promise<number> {
@@ -34,7 +39,7 @@ function freePort(): Promise<number> {
 }
 
 /** Moves every host path of the domain into `dir`, creating the files QEMU opens. */
-async function localize(dom: Domain, ctx: ArgvContext, dir: string, servers: net.Server[]): Promise<ArgvContext> {
+async function localize(dom: Domain, ctx: ArgvContext, dir: string, servers: net.Server[], cleanup: UndoStack): Promise<ArgvContext> {
   const moved = (p: string) => join(dir, basename(p));
   await fs.mkdir(join(dir, 'log'));
   const out: ArgvContext = {
@@ -63,7 +68,11 @@ async function localize(dom: Domain, ctx: ArgvContext, dir: string, servers: net
     dom.os.nvram.path = moved(dom.os.nvram.path);
     await fs.copyFile(dom.os.nvram.template!, dom.os.nvram.path);
   }
-  for (const c of [...dom.devices.serials, ...dom.devices.consoles, ...dom.devices.channels]) {
+  for (const m of dom.devices.memories ?? []) { // nvdimm / virtio-pmem backing files (sparse)
+    if (m.source?.path) await fs.truncate(m.source.path = moved(m.source.path), 0).catch(() => fs.writeFile(m.source!.path!, '')).then(() => fs.truncate(m.source!.path!, m.target.size * 1024));
+  }
+  const egd = dom.devices.rngs.flatMap((r) => (r.backend.model === 'egd' ? [r.backend.chardev] : [])); // an rng's entropy daemon socket
+  for (const c of [...dom.devices.serials, ...dom.devices.consoles, ...dom.devices.channels, ...egd]) {
     if (c.log) c.log.file = moved(c.log.file);
     if (!c.source?.path || c.type === 'pty') continue;
     c.source.path = moved(c.source.path);
@@ -82,6 +91,12 @@ async function localize(dom: Domain, ctx: ArgvContext, dir: string, servers: net
     if (g.websocket !== undefined) g.websocket = await freePort();
   }
   for (const iface of dom.devices.interfaces) if (iface.type !== 'user') Object.assign(iface, { type: 'user', source: undefined });
+  // <filesystem>: source folders in `dir`; every virtiofs share (an external-socket one too) gets a real virtiofsd
+  for (const f of dom.devices.filesystems ?? []) {
+    if (f.source?.socket !== undefined) f.source = { dir: f.source.socket };
+    if (f.source?.dir) await fs.mkdir((f.source.dir = moved(f.source.dir)), { recursive: true });
+  }
+  await startVirtiofsds(dom, dir, join(dir, 'log', 'qemu.log'), cleanup);
   return out;
 }
 
@@ -122,12 +137,14 @@ for (const name of goldenCases()) {
   test(`real QEMU accepts the argv of ${name}`, { skip: why }, async (t) => {
     const dir = await fs.mkdtemp(join(tmpdir(), 'tsvirt-argv-'));
     const servers: net.Server[] = [];
+    const cleanup = new UndoStack();
     t.after(async () => {
       for (const s of servers) s.close();
+      await cleanup.run();
       await fs.rm(dir, { recursive: true, force: true });
     });
     const dom = structuredClone(dom0);
-    const ctx = await localize(dom, goldenCtx(name), dir, servers);
+    const ctx = await localize(dom, goldenCtx(name), dir, servers, cleanup);
     const argv = buildQemuArgv(dom, goldenCaps, ctx);
     const { ids, status } = await startAndInspect(argv, ctx);
     assert.equal(status, 'prelaunch', 'QEMU started with -S stays paused before the guest runs');

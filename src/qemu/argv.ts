@@ -8,13 +8,20 @@ import type { ArgvContext, QemuCaps } from './caps-types.js';
 import type { ArgPair } from './argv-common.js';
 import { machineArgs, trailerArgs } from './argv-machine.js';
 import { controllerArgs } from './argv-controller.js';
+import { memoryDeviceArgs } from './argv-numa.js';
 import { diskArgs } from './argv-disk.js';
+import { iothreadArgs } from './argv-iothread.js';
 import { netArgs } from './argv-net.js';
+import { fsArgs } from './argv-fs.js';
 import { chardevArgs } from './argv-chardev.js';
 import { graphicsArgs } from './argv-graphics.js';
 import { inputArgs } from './argv-input.js';
 import { hostdevArgs } from './argv-hostdev.js';
+import { usbDeviceArgs } from './argv-usb.js';
+import { iommuArgs, platformArgs } from './argv-platform.js';
 import { miscArgs } from './argv-misc.js';
+import { domainMiscArgs } from './argv-domain-misc.js';
+import { applyQemuNamespace } from './argv-qemu-ns.js';
 
 export interface BootIndexes {
   disks: Map<Disk, number>;
@@ -30,7 +37,7 @@ export interface BootIndexes {
 export function bootIndexes(dom: Domain): BootIndexes {
   const { disks, interfaces, hostdevs } = dom.devices;
   const out: BootIndexes = { disks: new Map(), interfaces: new Map(), hostdevs: new Map() };
-  const perDevice = [...disks, ...interfaces, ...hostdevs].some((d) => d.boot);
+  const perDevice = [...disks, ...interfaces, ...hostdevs, ...(dom.devices.filesystems ?? [])].some((d) => d.boot);
   // The builders read each device's own boot.order; <os><boot> (often just the default 'hd') is
   // then ignored, since libvirt does not allow both.
   if (perDevice) return out;
@@ -64,18 +71,25 @@ function flatten(pairs: ArgPair[]): string[] {
 /** The argv (without the binary itself) that starts the domain paused (-S) under ctx.accel. */
 export function buildQemuArgv(dom: Domain, caps: QemuCaps, ctx: ArgvContext): string[] {
   const boot = bootIndexes(dom);
-  return flatten([
+  return applyQemuNamespace(flatten([
     ...machineArgs(dom, caps, ctx),
+    ...iommuArgs(dom, caps),
     ...controllerArgs(dom, caps),
+    ...usbDeviceArgs(dom, caps),
+    ...memoryDeviceArgs(dom, caps, ctx),
+    ...iothreadArgs(dom),
     ...diskArgs(dom, caps, ctx, boot.disks),
+    ...fsArgs(dom, caps, ctx),
     ...netArgs(dom, caps, ctx, boot.interfaces),
     ...chardevArgs(dom, caps, ctx),
     ...inputArgs(dom, caps),
     ...graphicsArgs(dom, caps, ctx),
     ...hostdevArgs(dom, caps, boot.hostdevs),
+    ...platformArgs(dom, caps),
     ...miscArgs(dom, caps),
+    ...domainMiscArgs(dom, caps),
     ...trailerArgs(ctx),
-  ]);
+  ]), dom);
 }
 
 export { deviceAliases, liveDomain, type ChardevInfo } from './argv-live.js';

@@ -39,7 +39,7 @@ export interface ArgvContext {
   logDir: string;
   /** folder for unix sockets the domain owns (channels) */
   channelDir: string;
-  /** VNC display number (port - 5900) per graphics device with autoport, chosen by the driver */
+  /** per graphics index: the VNC or SPICE port - 5900 the driver chose for autoport (vnc-ports.ts) */
   vncPorts?: number[];
   /** host tap file descriptors per interface index, as passed to the QEMU process (issue 5) */
   tapFds?: Record<number, number>;
@@ -48,4 +48,6 @@ export interface ArgvContext {
    * storage driver before the argv is built (the argv builder does no I/O).
    */
   resolvedDiskPaths?: Record<number, string>;
+  /** host huge pages for <memoryBacking><hugepages>: the default size (KiB) and a hugetlbfs mount per size, found at start */
+  hugepages?: { defaultSize: number; paths: Record<number, string> };
 }

@@ -144,6 +144,31 @@ export async function setVncPassword(mon: Mon, password: string, opts?: Opts): P
   await mon.execute('set_password', { protocol: 'vnc', password }, opts);
 }
 
+export interface QmpSpiceInfo {
+  enabled: boolean;
+  migrated: boolean;
+  host?: string;
+  port?: number;
+  'tls-port'?: number;
+  auth?: string;
+  'mouse-mode': string;
+  channels?: Array<{ host: string; port: string; family: string; 'channel-type': number }>;
+}
+
+export function querySpice(mon: Mon, opts?: Opts): Promise<QmpSpiceInfo> {
+  return mon.execute<QmpSpiceInfo>('query-spice', undefined, opts);
+}
+
+/** set_password for VNC or SPICE; `connected` (SPICE: fail, disconnect, keep) says what happens to connected clients. */
+export async function setGraphicsPassword(mon: Mon, protocol: 'vnc' | 'spice', password: string, connected?: string, opts?: Opts): Promise<void> {
+  await mon.execute('set_password', { protocol, password, ...(connected ? { connected } : {}) }, opts);
+}
+
+/** expire_password: `time` is 'now', 'never', '+SECONDS' or an absolute UNIX time in seconds. */
+export async function expireGraphicsPassword(mon: Mon, protocol: 'vnc' | 'spice', time: string, opts?: Opts): Promise<void> {
+  await mon.execute('expire_password', { protocol, time }, opts);
+}
+
 /**
  * Presses the keys together, then releases them. A key is a QEMU qcode name
  * ("ctrl", "alt", "delete", "a", "ret") or a number (a raw scancode).

@@ -14,8 +14,16 @@ import * as qmp from './qmp-commands.js';
 import { launchQemu, logTail, spawned, killPid, waitForExit } from './qemu-process.js';
 import { QemuVm } from './vm.js';
 import { pickVncPorts } from './vnc-ports.js';
+import { applyGraphicsPasswords } from './graphics-passwords.js';
+import { startVirtiofsds } from './virtiofsd.js';
+import { hostHugepages } from './host-hugepages.js';
+import { checkHostNumaNodes } from './host-numa.js';
+import { applyCpuPinning } from './cpu-pinning.js';
 import type { DomainResourceProvider } from './host-resources.js';
 import { closeSync } from 'node:fs';
+import { clockEnv } from './argv-clock.js';
+import { qemuNamespaceEnv } from './argv-qemu-ns.js';
+import { NVRAM_DIR, loadFirmwareDescriptors, selectFirmware } from './firmware-select.js';
 
 export interface StartPaths {
   /** per-domain folder for the monitor socket, pidfile and channel sockets */
@@ -24,6 +32,8 @@ export interface StartPaths {
   logFile: string;
   /** folder for serial logs */
   logDir: string;
+  /** folder for per-domain UEFI variable stores (firmware auto-selection) */
+  nvramDir?: string;
 }
 
 export interface StartOptions {
@@ -66,6 +76,7 @@ async function prepareDefinition(def: Domain, caps: QemuCaps): Promise<void> {
     await mustExist(disk.source?.file ?? disk.source?.dev, `disk ${disk.target.dev} source`, def.name);
   }
   if (def.devices.emulator) await mustExist(def.devices.emulator, 'emulator', def.name);
+  await checkHostNumaNodes(def); // <numatune> / <nodemask> naming host NUMA nodes that do not exist
   // taps of type network/bridge interfaces come from the network driver's resource provider
 }
 
@@ -73,6 +84,7 @@ async function prepareDefinition(def: Domain, caps: QemuCaps): Promise<void> {
 async function prepareNvram(def: Domain, undo: UndoStack): Promise<void> {
   const nvram = def.os.nvram;
   if (!nvram?.path || !nvram.template) return;
+  await fs.mkdir(path.dirname(nvram.path), { recursive: true });
   try {
     await fs.copyFile(nvram.template, nvram.path, fsc.COPYFILE_EXCL);
     undo.push(() => fs.rm(nvram.path!, { force: true }));
@@ -86,14 +98,13 @@ async function prepareNvram(def: Domain, undo: UndoStack): Promise<void> {
 /** Settings QEMU takes only over QMP, applied while the vCPUs are still stopped. */
 async function applyRuntimeSettings(mon: QmpMonitor, def: Domain): Promise<void> {
   for (const id of interfacesWithLinkDown(def)) await qmp.setLink(mon, id, false);
-  for (const g of def.devices.graphics) {
-    if (g.type === 'vnc' && g.passwd !== undefined) await qmp.setVncPassword(mon, g.passwd);
-  }
+  await applyGraphicsPasswords(mon, def);
 }
 
 /** Runs the start sequence; resolves with the running (or paused) VM. */
 export async function startQemu(opts: StartOptions, onPhase?: (p: StartPhase) => void): Promise<QemuVm> {
-  const { def, caps, paths } = opts;
+  const { caps, paths } = opts;
+  let def = opts.def;
   const undo = new UndoStack();
   let phase: StartPhase = 'prepare-definition';
   const enter = (p: StartPhase) => {
@@ -102,6 +113,12 @@ export async function startQemu(opts: StartOptions, onPhase?: (p: StartPhase) =>
   };
   try {
     enter('prepare-definition');
+    // <os firmware='efi'>: the loader and nvram come from QEMU's firmware descriptors (libvirt does this at start)
+    // (on a copy: the selection belongs to this run's live definition, not to the persistent one)
+    if (def.os.firmware && !def.os.loader?.path) {
+      def = structuredClone(def);
+      selectFirmware(def, await loadFirmwareDescriptors(), paths.nvramDir ?? NVRAM_DIR);
+    }
     await prepareDefinition(def, caps);
 
     enter('prepare-host');
@@ -116,6 +133,7 @@ export async function startQemu(opts: StartOptions, onPhase?: (p: StartPhase) =>
       logDir: paths.logDir,
       channelDir: paths.domainRunDir,
       vncPorts: await pickVncPorts(def),
+      hugepages: await hostHugepages(def),
     };
     const record: Record<string, string> = {};
     const adjustLive: Array<(live: Domain) => void> = [];
@@ -136,8 +154,10 @@ export async function startQemu(opts: StartOptions, onPhase?: (p: StartPhase) =>
 
     enter('launch');
     const argv = buildQemuArgv(def, caps, ctx);
+    // virtiofsd listens on the socket QEMU connects to at start; undo stops it if QEMU fails
+    Object.assign(record, await startVirtiofsds(def, paths.domainRunDir, paths.logFile, undo));
     const binary = def.devices.emulator ?? caps.binary;
-    const child = launchQemu(binary, argv, paths.logFile, passFds);
+    const child = launchQemu(binary, argv, paths.logFile, passFds, { ...clockEnv(def), ...qemuNamespaceEnv(def) });
     const pid = await spawned(child);
     closePassed();
     undo.push(async () => {
@@ -156,7 +176,8 @@ export async function startQemu(opts: StartOptions, onPhase?: (p: StartPhase) =>
         signal: exited.signal,
       });
     } catch (e) {
-      await waitForExit(pid, 200);
+      // QEMU may close the monitor a moment before it has written why it fails: let it finish
+      await waitForExit(pid, 2000);
       const tail = (await logTail(paths.logFile)).trim().split('\n').filter((l) => !l.startsWith(' ')).slice(-3).join('\n');
       throw new TsvirtError('operation-failed', `QEMU for domain '${def.name}' failed to start: ${tail || toTsvirtError(e).message}`);
     }
@@ -164,6 +185,7 @@ export async function startQemu(opts: StartOptions, onPhase?: (p: StartPhase) =>
 
     enter('finish');
     await applyRuntimeSettings(mon, def);
+    await applyCpuPinning(mon, def, pid); // <vcpupin>, <emulatorpin>, <vcpu cpuset> (cpu-pinning.ts)
     const chardevs = await qmp.queryChardev(mon);
     const live = liveDomain(def, opts.id, ctx, chardevs);
     for (const adjust of adjustLive) adjust(live);

@@ -7,6 +7,7 @@ import { TsvirtError } from '../util/errors.js';
 import type { QmpMonitor } from './qmp-monitor.js';
 import * as qmp from './qmp-commands.js';
 import { cpuTimeNs, isAlive, killPid, waitForExit } from './qemu-process.js';
+import { stopVirtiofsds } from './virtiofsd.js';
 
 export type VmState = 'running' | 'paused' | 'shutoff';
 export type LifecycleEventName = 'started' | 'suspended' | 'resumed' | 'stopped' | 'shutdown' | 'crashed';
@@ -235,6 +236,7 @@ export class QemuVm extends EventEmitter<VmEvents> {
       killPid(this.pid, 'SIGKILL');
       await waitForExit(this.pid, 2000);
     }
+    await stopVirtiofsds(this.record); // the virtiofs daemons serve only this QEMU
     let change: VmChange;
     if (this.destroying) change = { state: 'shutoff', reason: 'destroyed', event: 'stopped', detail: 'destroyed' };
     else if (this.exitReason) change = { state: 'shutoff', reason: this.exitReason.reason, event: 'stopped', detail: this.exitReason.detail };

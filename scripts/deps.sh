@@ -29,6 +29,8 @@ TSVIRT_TEST_PACKAGES=(
   imagemagick       # `import`: a screenshot of the X display
   dbus-x11          # dbus-launch: virt-manager wants a session bus
   gir1.2-atspi-2.0  # the accessibility tree: the virt-manager test reads its window text
+  swtpm             # the emulated TPM tsvirt starts for <tpm><backend type='emulator'/>
+  ovmf              # UEFI firmware and its descriptors: <os firmware='efi'> auto-selection
   libvirt-daemon-driver-qemu  # libvirt 9.0's own QEMU driver, run embedded (qemu:///embed, no daemon) by the side-by-side dumpxml test
 )
 

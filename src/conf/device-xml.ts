@@ -77,7 +77,9 @@ export function withDeviceAdded(def: Domain, p: ParsedDevice): Domain {
     throw new TsvirtError('operation-failed', `target ${p.device.target.dev} already exists`);
   }
   const copy = structuredClone(def);
-  kindDef(p.kind).list(copy.devices).push(structuredClone(p.device));
+  // a disk goes where libvirt's virDomainDiskInsert puts it (by bus, then target), not at the end
+  if (p.kind === 'disk') dev.insertDisk(copy.devices.disks, structuredClone(p.device));
+  else kindDef(p.kind).list(copy.devices).push(structuredClone(p.device));
   return copy;
 }
 

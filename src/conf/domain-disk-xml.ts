@@ -30,11 +30,17 @@ export const IOTUNE_FIELDS = [
  * Adds a parsed disk where libvirt puts it (virDomainDiskInsert): after the last disk written on
  * the same bus, or before the first of them whose target name sorts after its own.
  */
+const BUS_BY_TARGET_PREFIX: Array<[string, Disk['target']['bus']]> = [['vd', 'virtio'], ['sd', 'scsi'], ['hd', 'ide'], ['fd', 'fdc']];
+
 export function insertDisk(list: Disk[], disk: Disk): void {
   const idx = (d: Disk) => diskNameIndex(d.target.dev) ?? -1;
+  // libvirt knows the bus by now (its parser infers it from the target name); tsvirt's defaults
+  // fill it later, so a disk without one (virsh attach-disk sends none) counts with the inferred one
+  const bus = (d: Disk) => d.target.bus ?? BUS_BY_TARGET_PREFIX.find(([p]) => d.target.dev.startsWith(p))?.[1];
+  const mine = bus(disk);
   let at = -1;
   for (let i = list.length - 1; i >= 0; i--) {
-    if (list[i].target.bus !== disk.target.bus) continue;
+    if (bus(list[i]) !== mine) continue;
     if (idx(list[i]) > idx(disk)) at = i;
     else if (at === -1) at = i + 1;
   }

@@ -924,6 +924,13 @@ export interface LaunchSecurity {
   session?: string;
 }
 
+/** One <uid>/<gid> range of <idmap>. */
+export interface IdMapEntry {
+  start: number;
+  target: number;
+  count: number;
+}
+
 export interface Domain {
   type: DomainVirtType;
   name: string;
@@ -955,6 +962,8 @@ export interface Domain {
   onCrash?: LifecycleAction;
   /** <pm>: whether the guest may suspend to RAM (S3) / to disk (S4); unset leaves QEMU's default */
   pm?: { suspendToMem?: boolean; suspendToDisk?: boolean };
+  /** <idmap>: kept as libvirt keeps it; QEMU does not use it */
+  idmap?: { uid: IdMapEntry[]; gid: IdMapEntry[] };
   devices: DomainDevices;
   /** <genid>: VM generation id (a UUID; libvirt generates one for an empty <genid/>) */
   genid?: string;

@@ -13,6 +13,7 @@ import * as dev from './domain-devices-xml.js';
 import { formatClock, formatOs, parseClock, parseOs } from './domain-os-xml.js';
 import { formatCpu, parseCpu } from './domain-cpu-xml.js';
 import { formatFeatures, parseFeatures } from './domain-features-xml.js';
+import { formatIdmap, parseIdmap } from './domain-idmap-xml.js';
 import { formatGenid, formatOnLockfailure, formatPerf, formatSecurityElements, parseMiscElements } from './domain-misc-xml.js';
 import { formatQemuNamespace, parseQemuNamespace, qemuNamespaceAttr } from './domain-qemu-ns-xml.js';
 import { formatSeclabel, parseSeclabels } from './domain-seclabel-xml.js';
@@ -96,6 +97,7 @@ export function parseDomainElement(x: XmlElement): Domain {
   const os = x.child('os');
   if (!os) throw x.error('missing <os> in <domain>');
   dom.os = parseOs(os);
+  parseIdmap(x, dom);
   const features = x.child('features');
   if (features) dom.features = parseFeatures(features);
   const cpu = x.child('cpu');
@@ -227,6 +229,7 @@ export function formatDomainNode(dom: Domain, opts: FormatOptions = {}): XmlNode
     ...formatIothreads(dom),
     ...formatTuningTail(dom),
     formatOs(dom.os),
+    formatIdmap(dom),
     formatFeatures(dom.features),
     dom.cpu && formatCpu(dom.cpu),
     dom.clock && formatClock(dom.clock),

@@ -28,9 +28,11 @@ test('-chardev for each backend, as qemuBuildChardevStr writes it', () => {
   assert.equal(chardevArg(chr({ type: 'null', log: { file: '/l' } }), 'c', 'x'), 'null,id=c,logfile=/l');
 });
 
-test('backends this QEMU lacks, and TLS, fail at start with a clear message', () => {
-  assert.throws(() => chardevArg(chr({ type: 'spicevmc' }), 'c', 'channel 0'), unsupported(/chardev 'spicevmc' not supported in this QEMU binary/));
-  assert.throws(() => chardevArg(chr({ type: 'dbus', source: { channel: 'x' } }), 'c', 'x'), unsupported(/chardev 'dbus'/));
+test('SPICE and D-Bus backends (QEMU modules) name their channel; TLS fails at start with a clear message', () => {
+  assert.equal(chardevArg(chr({ type: 'spicevmc' }), 'c', 'channel 0'), 'spicevmc,id=c,name=vdagent');
+  assert.equal(chardevArg(chr({ type: 'spicevmc' }), 'c', 'redirdev 0', { spicevmcName: 'usbredir' }), 'spicevmc,id=c,name=usbredir');
+  assert.equal(chardevArg(chr({ type: 'spiceport', source: { channel: 'org.qemu.console.serial.0' } }), 'c', 'x'), 'spiceport,id=c,name=org.qemu.console.serial.0');
+  assert.equal(chardevArg(chr({ type: 'dbus', source: { channel: 'x' } }), 'c', 'x'), 'dbus,id=c,name=x');
   assert.throws(() => chardevArg(chr({ type: 'tcp', source: { host: 'h', service: '1', tls: true } }), 'c', 'x'), unsupported(/TLS/));
 });
 

@@ -67,7 +67,11 @@ export function escapeXml(s: string): string {
 
 /** Serialises a node tree; the result ends with a newline. */
 export function renderXml(node: XmlNode): string {
-  return write(node, '');
+  const s = write(node, '');
+  // a string grown by += is a rope of every piece, which costs many times its length while a
+  // reply waits unsent; reading a character makes V8 flatten it once, here
+  s.charCodeAt(0);
+  return s;
 }
 
 function write(node: XmlNode, pad: string): string {

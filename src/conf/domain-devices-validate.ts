@@ -12,7 +12,13 @@ const QEMU_VIDEO_MODELS = new Set(['none', 'vga', 'cirrus', 'vmvga', 'qxl', 'vir
 
 export function validateControllers(dom: Domain): void {
   const q35 = isQ35(dom);
+  // virDomainDefControllersParse: model='none' disables USB, so it stands alone; some controller must be a master
+  const usb = dom.devices.controllers.filter((c) => c.type === 'usb');
+  const none = usb.filter((c) => c.model === 'none').length;
   for (const c of dom.devices.controllers) {
+    if (c.type === 'pci' && (c.model === 'pci-root' || c.model === 'pcie-root') && c.address) {
+      throw unsupported('pci-root and pcie-root controllers should not have an address');
+    }
     if (c.master && !(c.type === 'usb' && /^ich9-uhci/.test(c.model ?? ''))) {
       throw xmlErr(`<master> fits only USB companion controllers (ich9-uhci1..3), not controller type '${c.type}' model '${c.model ?? ''}'`);
     }
@@ -22,10 +28,15 @@ export function validateControllers(dom: Domain): void {
     }
     if (c.type === 'xenbus') throw unsupported("controller type 'xenbus' is not supported by the QEMU driver");
   }
+  if (none > 1 || (none === 1 && usb.length > 1)) throw xmlErr("Can't add another USB controller: USB is disabled for this domain");
+  if (none === 0 && usb.length > 0 && usb.every((c) => c.master)) throw xmlErr('No master USB controller specified');
 }
 
 export function validateVideos(dom: Domain): void {
   const videos = dom.devices.videos;
+  if (videos.length > 1 && videos.some((v) => v.model.type === 'none')) {
+    throw unsupported("a 'none' video type must be the only video device defined for the domain");
+  }
   if (videos[0]?.model.primary && videos.slice(1).some((v) => v.model.primary)) throw unsupported('Only one primary video device is supported');
   for (const v of videos) {
     const m = v.model;

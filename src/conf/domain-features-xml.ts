@@ -236,6 +236,11 @@ export function validateFeatures(dom: Domain): void {
   if ((dom.os.firmware === 'efi' || dom.os.loader?.type === 'pflash') && !f.acpi) {
     throw new TsvirtError('config-unsupported', 'UEFI requires ACPI on this architecture');
   }
+  // qemuValidateDomainDefFeatures: a TSEG size needs q35's MCH and whole MiB
+  if (f.smm?.state === 'on' && f.smm.tseg !== undefined) {
+    if (!/q35/.test(dom.os.machine ?? '')) throw new TsvirtError('config-unsupported', 'SMM TSEG is only supported with q35 machine type');
+    if (f.smm.tseg % (1 << 20) !== 0) throw new TsvirtError('config-unsupported', 'SMM TSEG size must be divisible by 1 MiB');
+  }
   if (f.tcg && dom.type !== 'qemu') throw new TsvirtError('config-unsupported', `TCG features are incompatible with domain type '${dom.type}'`);
   if (f.tcg && f.tcg.tbCache % 1024 !== 0) throw new TsvirtError('config-unsupported', 'tb-cache size must be an integer multiple of MiB');
 }

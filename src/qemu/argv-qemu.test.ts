@@ -144,6 +144,11 @@ for (const name of goldenCases()) {
       await fs.rm(dir, { recursive: true, force: true });
     });
     const dom = structuredClone(dom0);
+    // QEMU makes an ivshmem-plain's /dev/shm file: remove the ones this test made
+    for (const s of dom.devices.shmems ?? []) {
+      const file = `/dev/shm/${s.name}`;
+      if (!existsSync(file)) cleanup.push(() => fs.rm(file, { force: true }));
+    }
     const ctx = await localize(dom, goldenCtx(name), dir, servers, cleanup);
     const argv = buildQemuArgv(dom, goldenCaps, ctx);
     const { ids, status } = await startAndInspect(argv, ctx);

@@ -86,8 +86,12 @@ export function formatAddress(a: DeviceAddress): XmlNode {
   }
 }
 
-/** Reads <boot>, <alias> and <address> of a device into `dev`. */
-export function parseDeviceInfo(x: XmlElement, dev: DeviceCommon & { boot?: BootOrder }, allowBoot = false): void {
+/**
+ * Reads <boot>, <alias> and <address> of a device into `dev`. An address of type `special` (one
+ * that only this device kind has, e.g. a hostdev's 'unassigned' or a smartcard's 'ccid') is not
+ * parsed but handed back for the caller to read.
+ */
+export function parseDeviceInfo(x: XmlElement, dev: DeviceCommon & { boot?: BootOrder }, allowBoot = false, special?: string): XmlElement | undefined {
   if (allowBoot) {
     const b = x.child('boot');
     if (b) dev.boot = { order: b.reqIntAttr('order', { min: 1 }) };
@@ -100,7 +104,9 @@ export function parseDeviceInfo(x: XmlElement, dev: DeviceCommon & { boot?: Boot
     dev.alias = name;
   }
   const addr = x.child('address');
+  if (special !== undefined && addr?.attr('type') === special) return addr;
   if (addr) dev.address = parseAddress(addr);
+  return undefined;
 }
 
 /** A user alias ('ua-' + letters, digits, '_' or '-'): kept in the definition and used as the QEMU id. */

@@ -27,12 +27,6 @@ export const PCI_MODEL_NAMES = ['pci-bridge', 'i82801b11-bridge', 'ioh3420', 'x3
 
 const COMPANION_START: Record<string, number> = { 'ich9-uhci1': 0, 'ich9-uhci2': 2, 'ich9-uhci3': 4 };
 
-function onOffAttr(x: XmlElement, name: string): boolean | undefined {
-  const v = x.attr(name);
-  if (v === undefined) return undefined;
-  if (v !== 'on' && v !== 'off') throw x.error(`Invalid value for attribute '${name}' in element '${x.name}': '${v}'. Expected on/off`);
-  return v === 'on';
-}
 
 export function parseController(x: XmlElement): Controller {
   const type = x.reqEnumAttr('type', CONTROLLER_TYPES);
@@ -51,7 +45,7 @@ export function parseController(x: XmlElement): Controller {
       queues: d.intAttr('queues', { min: 0 }),
       cmdPerLun: d.intAttr('cmd_per_lun', { min: 0 }),
       maxSectors: d.intAttr('max_sectors', { min: 0 }),
-      ioeventfd: onOffAttr(d, 'ioeventfd'),
+      ioeventfd: d.switchAttr('ioeventfd'),
       iothread: d.intAttr('iothread', { min: 0 }),
       virtio: parseVirtioDriverOptions(d),
     });
@@ -69,7 +63,7 @@ export function parseController(x: XmlElement): Controller {
       chassis: t.intAttr('chassis', { min: 0 }),
       port: t.intAttr('port', { min: 0 }),
       busNr: t.intAttr('busNr', { min: 0 }),
-      hotplug: onOffAttr(t, 'hotplug'),
+      hotplug: t.switchAttr('hotplug'),
       index: t.intAttr('index', { min: 0 }),
       node: node ? node.toInt(node.text(), 'NUMA node in target', { min: 0 }) : undefined,
     });

@@ -5,7 +5,7 @@
 // NICs default to model rtl8139 and video to cirrus (libvirt's defaults for QEMU 7.2);
 // the machine's default CPU model (qemu64) and an <audio type='none'/> are added, as libvirt 9.0 does.
 import { osDefaults } from './domain-os-xml.js';
-import type { CharDevice, Controller, Domain, Disk } from './domain-types.js';
+import type { CharDevice, Controller, Domain } from './domain-types.js';
 import { TsvirtError } from '../util/errors.js';
 import { generateMac } from '../util/mac.js';
 import { interfaceDefaults } from './domain-net-validate.js';
@@ -17,6 +17,7 @@ import { filesystemDefaults } from './domain-fs-xml.js';
 import { memoryBackingDefaults } from './domain-membacking-xml.js';
 import { passthroughDefaults } from './domain-passthrough.js';
 import { applyDiskDefaults } from './domain-disk-defaults.js';
+import { busFromTarget } from './domain-disk-xml.js';
 
 export interface DefaultsCaps {
   arch?: string;
@@ -30,7 +31,6 @@ export interface DefaultsCaps {
   nvramDir?: string;
 }
 
-const BUS_BY_PREFIX: Array<[string, Disk['target']['bus']]> = [['vd', 'virtio'], ['sd', 'scsi'], ['hd', 'ide'], ['fd', 'fdc']];
 const VIDEO_VRAM: Record<string, number> = { vga: 16384, cirrus: 16384, bochs: 16384, qxl: 65536 };
 
 /** Returns a copy of `input` with libvirt's defaults, implicit devices and addresses filled in. */
@@ -63,7 +63,7 @@ export function applyDomainDefaultsInPlace(dom: Domain, caps: DefaultsCaps = {})
     disk.driver.name ??= 'qemu';
     if (disk.type !== 'volume') disk.driver.type ??= 'raw'; // a volume's format comes from its pool
     if (!disk.target.bus) {
-      const bus = BUS_BY_PREFIX.find(([p]) => disk.target.dev.startsWith(p))?.[1];
+      const bus = busFromTarget(disk.target.dev);
       if (!bus) throw new TsvirtError('xml-error', `cannot infer the bus of disk target '${disk.target.dev}': give <target bus=...>`);
       disk.target.bus = bus;
     }

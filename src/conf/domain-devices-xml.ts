@@ -19,12 +19,6 @@ export * from './domain-controller-xml.js';
 const virtioDriver = (o: VirtioDriverOptions | undefined) => hasVirtioDriverOptions(o) && el('driver', virtioDriverAttrs(o));
 const VIRTIO_MODELS = ['virtio', 'virtio-transitional', 'virtio-non-transitional'] as const;
 
-function onOffAttr(x: XmlElement, name: string): boolean | undefined {
-  const v = x.attr(name);
-  if (v === undefined) return undefined;
-  if (v !== 'on' && v !== 'off') throw x.error(`Invalid value for attribute '${name}' in element '${x.name}': '${v}'. Expected on/off`);
-  return v === 'on';
-}
 
 // ---- input
 const INPUT_TYPES = ['mouse', 'tablet', 'keyboard', 'passthrough', 'evdev'] as const;
@@ -45,7 +39,7 @@ export function parseInput(x: XmlElement): Input {
       inp.source = assignDefined({ dev: src.attr('dev') } as NonNullable<Input['source']>, {
         grab: src.enumAttr('grab', ['all'] as const),
         grabToggle: src.enumAttr('grabToggle', ['ctrl-ctrl', 'alt-alt', 'shift-shift', 'meta-meta', 'scrolllock', 'ctrl-scrolllock'] as const),
-        repeat: onOffAttr(src, 'repeat'),
+        repeat: src.switchAttr('repeat'),
       });
       if (!inp.source.dev) throw src.error('Missing evdev path for input device');
     }
@@ -184,8 +178,8 @@ export function formatRng(r: Rng, opts: FormatOptions): XmlNode {
 // ---- memballoon
 export function parseMemballoon(x: XmlElement): Memballoon {
   const mb: Memballoon = assignDefined({ model: x.reqEnumAttr('model', [...VIRTIO_MODELS, 'xen', 'none'] as const) } as Memballoon, {
-    autodeflate: onOffAttr(x, 'autodeflate'),
-    freePageReporting: onOffAttr(x, 'freePageReporting'),
+    autodeflate: x.switchAttr('autodeflate'),
+    freePageReporting: x.switchAttr('freePageReporting'),
   });
   const st = x.child('stats');
   if (st) mb.statsPeriod = st.reqIntAttr('period', { min: 0 });

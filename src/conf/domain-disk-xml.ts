@@ -32,11 +32,16 @@ export const IOTUNE_FIELDS = [
  */
 const BUS_BY_TARGET_PREFIX: Array<[string, Disk['target']['bus']]> = [['vd', 'virtio'], ['sd', 'scsi'], ['hd', 'ide'], ['fd', 'fdc']];
 
+/** The bus libvirt infers from a target name without <target bus=> (vd -> virtio, sd -> scsi, hd -> ide, fd -> fdc). */
+export function busFromTarget(dev: string): Disk['target']['bus'] | undefined {
+  return BUS_BY_TARGET_PREFIX.find(([p]) => dev.startsWith(p))?.[1];
+}
+
 export function insertDisk(list: Disk[], disk: Disk): void {
   const idx = (d: Disk) => diskNameIndex(d.target.dev) ?? -1;
   // libvirt knows the bus by now (its parser infers it from the target name); tsvirt's defaults
   // fill it later, so a disk without one (virsh attach-disk sends none) counts with the inferred one
-  const bus = (d: Disk) => d.target.bus ?? BUS_BY_TARGET_PREFIX.find(([p]) => d.target.dev.startsWith(p))?.[1];
+  const bus = (d: Disk) => d.target.bus ?? busFromTarget(d.target.dev);
   const mine = bus(disk);
   let at = -1;
   for (let i = list.length - 1; i >= 0; i--) {

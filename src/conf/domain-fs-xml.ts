@@ -18,13 +18,6 @@ const DRIVERS = ['default', 'path', 'handle', 'loop', 'nbd', 'ploop', 'virtiofs'
 // virStorageFileFormat names (not 'none'), what <driver format=> takes
 const FORMATS = ['raw', 'dir', 'bochs', 'cloop', 'dmg', 'iso', 'vpc', 'vdi', 'fat', 'vhd', 'ploop', 'cow', 'qcow', 'qcow2', 'qed', 'vmdk'];
 
-/** libvirt's virXMLPropTristateSwitch: on/off only. */
-function onOffAttr(x: XmlElement, name: string): boolean | undefined {
-  const v = x.attr(name);
-  if (v === undefined) return undefined;
-  if (v === 'on' || v === 'off') return v === 'on';
-  throw x.error(`Invalid value for attribute '${name}' in element '${x.name}': '${v}'. Expected on/off`);
-}
 
 function modeAttr(x: XmlElement, name: 'fmode' | 'dmode'): number | undefined {
   const v = x.attr(name);
@@ -146,7 +139,7 @@ function parseBinary(x: XmlElement, fs: Filesystem): void {
   const path = b.attr('path');
   // virFileSanitizePath: collapse '//' and drop a trailing '/'
   if (path !== undefined) bin.path = path.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
-  const xattr = onOffAttr(b, 'xattr');
+  const xattr = b.switchAttr('xattr');
   if (xattr !== undefined) bin.xattr = xattr;
   const cache = b.child('cache');
   const cm = cache?.enumAttr('mode', ['none', 'always'] as const);
@@ -156,8 +149,8 @@ function parseBinary(x: XmlElement, fs: Filesystem): void {
   if (sm) bin.sandbox = sm;
   const lock = b.child('lock');
   if (lock) {
-    const posix = onOffAttr(lock, 'posix');
-    const flock = onOffAttr(lock, 'flock');
+    const posix = lock.switchAttr('posix');
+    const flock = lock.switchAttr('flock');
     if (posix !== undefined || flock !== undefined) {
       bin.lock = {};
       if (posix !== undefined) bin.lock.posix = posix;

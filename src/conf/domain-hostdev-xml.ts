@@ -1,10 +1,10 @@
 // <hostdev mode='subsystem' type='pci|usb|scsi|scsi_host|mdev'>: parse and format, each
 // mirroring the other in libvirt 9.0's order (virDomainHostdevDefFormat and its
 // virDomainHostdevDefFormatSubsys* helpers), plus libvirt's checks of the source.
-import type { BootOrder, DeviceCommon, Domain, Hostdev, HostdevSource } from './domain-types.js';
+import type { Domain, Hostdev, HostdevSource } from './domain-types.js';
 import type { XmlElement } from '../util/xml-reader.js';
 import { el, flagEl, type XmlChild, type XmlNode } from '../util/xml-writer.js';
-import { formatAddress, formatDeviceInfo, parseAddress, parsePciAddress, pciAddressAttrs, describeAddress, type FormatOptions } from './domain-address-xml.js';
+import { formatAddress, formatDeviceInfo, parseDeviceInfo, parsePciAddress, pciAddressAttrs, describeAddress, type FormatOptions } from './domain-address-xml.js';
 import { parseUuid } from '../util/uuid.js';
 import { TsvirtError } from '../util/errors.js';
 
@@ -36,8 +36,8 @@ export function parseHostdev(x: XmlElement): Hostdev {
     }
     case 'mdev': {
       h.model = x.reqEnumAttr('model', ['vfio-pci', 'vfio-ccw', 'vfio-ap'] as const);
-      const display = switchAttr(x, 'display');
-      const ramfb = switchAttr(x, 'ramfb');
+      const display = x.switchAttr('display');
+      const ramfb = x.switchAttr('ramfb');
       if (display !== undefined) h.display = display;
       if (ramfb !== undefined) h.ramfb = ramfb;
       const a = src.child('address');
@@ -65,13 +65,13 @@ export function parseHostdev(x: XmlElement): Hostdev {
   if (rom) {
     h.rom = {};
     const enabled = rom.boolAttr('enabled');
-    const bar = switchAttr(rom, 'bar');
+    const bar = rom.switchAttr('bar');
     const file = rom.attr('file');
     if (enabled !== undefined) h.rom.enabled = enabled;
     if (bar !== undefined) h.rom.bar = bar;
     if (file !== undefined) h.rom.file = file;
   }
-  const unassigned = parseDeviceInfoWith(x, h, true, 'unassigned');
+  const unassigned = parseDeviceInfo(x, h, true, 'unassigned');
   if (unassigned) {
     if (type !== 'pci') throw unassigned.error("address type 'unassigned' is only supported for PCI host devices");
     h.unassigned = true;
@@ -79,36 +79,7 @@ export function parseHostdev(x: XmlElement): Hostdev {
   return h;
 }
 
-/**
- * parseDeviceInfo for a device that also takes an address type the shared model does not have
- * (a hostdev's 'unassigned', a smartcard's 'ccid'): that <address> element is returned for the
- * caller to read; any other is parsed as usual. (Each child is wrapped once, so the strict reader
- * checks what was read.)
- */
-export function parseDeviceInfoWith(x: XmlElement, dev: DeviceCommon & { boot?: BootOrder }, allowBoot: boolean, special: string): XmlElement | undefined {
-  if (allowBoot) {
-    const b = x.child('boot');
-    if (b) dev.boot = { order: b.reqIntAttr('order', { min: 1 }) };
-  }
-  const alias = x.child('alias');
-  if (alias) {
-    const name = alias.reqAttr('name');
-    if (name.startsWith('ua-') && !/^ua-[A-Za-z0-9_-]+$/.test(name)) throw alias.error(`Alias '${name}' has invalid characters`);
-    dev.alias = name;
-  }
-  const addr = x.child('address');
-  if (addr?.attr('type') === special) return addr;
-  if (addr) dev.address = parseAddress(addr);
-  return undefined;
-}
 
-function switchAttr(x: XmlElement, name: string): boolean | undefined {
-  const v = x.attr(name);
-  if (v === undefined) return undefined;
-  if (v === 'on') return true;
-  if (v === 'off') return false;
-  throw x.error(`Invalid value for attribute '${name}' in element '${x.name}': '${v}'. Expected on/off`);
-}
 
 function parsePciSource(src: XmlElement, s: HostdevSource): void {
   const wf = src.boolAttr('writeFiltering');

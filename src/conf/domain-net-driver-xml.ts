@@ -11,14 +11,6 @@ import { parseVirtioDriverOptions, virtioDriverAttrs } from './domain-virtio-dri
 const VIRTIO_MODELS = ['virtio', 'virtio-transitional', 'virtio-non-transitional'];
 export const isVirtioNetModel = (model: string | undefined) => model !== undefined && VIRTIO_MODELS.includes(model);
 
-/** libvirt's virXMLPropTristateSwitch: on/off only */
-function sw(x: XmlElement, name: string): boolean | undefined {
-  const v = x.attr(name);
-  if (v === undefined) return undefined;
-  if (v === 'on') return true;
-  if (v === 'off') return false;
-  throw x.error(`Invalid value for attribute '${name}' in element '${x.name}': '${v}'. Expected on/off`);
-}
 
 function uint(x: XmlElement, name: string): number | undefined {
   const v = x.attr(name);
@@ -54,26 +46,26 @@ export function parseNetDriver(d: XmlElement, full: boolean): NetDriver | undefi
   const txmode = enumNz(d, 'txmode', ['iothread', 'timer'] as const);
   if (txmode) out.txmode = txmode;
   const set = <K extends keyof NetDriver>(k: K, v: NetDriver[K] | undefined) => { if (v !== undefined) out[k] = v; };
-  set('ioeventfd', sw(d, 'ioeventfd'));
-  set('event_idx', sw(d, 'event_idx'));
+  set('ioeventfd', d.switchAttr('ioeventfd'));
+  set('event_idx', d.switchAttr('event_idx'));
   const queues = uint(d, 'queues');
   if (queues) set('queues', queues === 1 ? undefined : queues); // "there's always at least one TX/RX queue"
   const rx = uint(d, 'rx_queue_size');
   if (rx) set('rx_queue_size', rx);
   const tx = uint(d, 'tx_queue_size');
   if (tx) set('tx_queue_size', tx);
-  set('rss', sw(d, 'rss'));
-  set('rss_hash_report', sw(d, 'rss_hash_report'));
+  set('rss', d.switchAttr('rss'));
+  set('rss_hash_report', d.switchAttr('rss_hash_report'));
   const [h] = d.children('host');
   if (h) {
     const host: NonNullable<NetDriver['host']> = {};
-    for (const k of HOST) { const v = sw(h, k); if (v !== undefined) host[k] = v; }
+    for (const k of HOST) { const v = h.switchAttr(k); if (v !== undefined) host[k] = v; }
     if (Object.keys(host).length) out.host = host;
   }
   const [g] = d.children('guest');
   if (g) {
     const guest: NonNullable<NetDriver['guest']> = {};
-    for (const k of GUEST) { const v = sw(g, k); if (v !== undefined) guest[k] = v; }
+    for (const k of GUEST) { const v = g.switchAttr(k); if (v !== undefined) guest[k] = v; }
     if (Object.keys(guest).length) out.guest = guest;
   }
   return Object.keys(out).length ? out : undefined;

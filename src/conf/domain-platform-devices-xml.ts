@@ -10,14 +10,6 @@ import { isQ35 } from './domain-addresses.js';
 
 const unsupported = (m: string) => new TsvirtError('config-unsupported', m);
 
-/** on/off only (libvirt's virTristateSwitch). */
-function switchAttr(x: XmlElement, name: string): boolean | undefined {
-  const v = x.attr(name);
-  if (v === undefined) return undefined;
-  if (v === 'on') return true;
-  if (v === 'off') return false;
-  throw x.error(`Invalid value for attribute '${name}' in element '${x.name}': '${v}'. Expected on/off`);
-}
 
 // ---- shmem
 export function parseShmem(x: XmlElement): Shmem {
@@ -47,7 +39,7 @@ export function parseShmem(x: XmlElement): Shmem {
   if (msi) {
     s.msi = {};
     const vectors = msi.intAttr('vectors', { min: 1 });
-    const ioeventfd = switchAttr(msi, 'ioeventfd');
+    const ioeventfd = msi.switchAttr('ioeventfd');
     if (msi.attr('enabled') === 'no') delete s.msi;
     else {
       if (vectors !== undefined) s.msi.vectors = vectors;
@@ -94,10 +86,10 @@ export function parseIommu(x: XmlElement): Iommu {
   if (d) {
     const drv: NonNullable<Iommu['driver']> = {};
     const set = <K extends keyof typeof drv>(k: K, v: (typeof drv)[K] | undefined) => { if (v !== undefined) drv[k] = v; };
-    set('intremap', switchAttr(d, 'intremap'));
-    set('cachingMode', switchAttr(d, 'caching_mode'));
-    set('eim', switchAttr(d, 'eim'));
-    set('iotlb', switchAttr(d, 'iotlb'));
+    set('intremap', d.switchAttr('intremap'));
+    set('cachingMode', d.switchAttr('caching_mode'));
+    set('eim', d.switchAttr('eim'));
+    set('iotlb', d.switchAttr('iotlb'));
     set('awBits', d.intAttr('aw_bits', { min: 1 }));
     io.driver = drv;
   }

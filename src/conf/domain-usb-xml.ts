@@ -5,7 +5,6 @@ import type { Hub, RedirFilterRule, Redirdev, Smartcard, UsbCharSource } from '.
 import type { XmlElement } from '../util/xml-reader.js';
 import { el, textEl, type XmlChild, type XmlNode } from '../util/xml-writer.js';
 import { formatDeviceInfo, parseDeviceInfo, type FormatOptions } from './domain-address-xml.js';
-import { parseDeviceInfoWith } from './domain-hostdev-xml.js';
 
 // ---- character device source (the part of libvirt's chardev XML a redirdev/smartcard takes)
 const CHR_TYPES = ['null', 'vc', 'pty', 'dev', 'file', 'pipe', 'stdio', 'udp', 'tcp', 'unix', 'spicevmc', 'spiceport', 'nmdm', 'qemu-vdagent', 'dbus'] as const;
@@ -156,7 +155,7 @@ export function parseSmartcard(x: XmlElement): Smartcard {
     if (x.attr('type') === undefined) throw x.error('passthrough mode requires a character device type attribute');
     sc.source = parseUsbCharSource(x, 'spicevmc');
   }
-  const addr = parseDeviceInfoWith(x, sc, false, 'ccid');
+  const addr = parseDeviceInfo(x, sc, false, 'ccid');
   if (addr) sc.ccid = { controller: addr.intAttr('controller', { min: 0 }) ?? 0, slot: addr.intAttr('slot', { min: 0 }) ?? 0 };
   return sc;
 }

@@ -13,21 +13,13 @@ export interface VirtioDriverOptions {
 
 const NAMES = ['iommu', 'ats', 'packed', 'page_per_vq'] as const;
 
-/** libvirt's virXMLPropTristateSwitch: only 'on' and 'off' (not yes/no). */
-function onOffAttr(x: XmlElement, name: string): boolean | undefined {
-  const v = x.attr(name);
-  if (v === undefined) return undefined;
-  if (v === 'on') return true;
-  if (v === 'off') return false;
-  throw x.error(`Invalid value for attribute '${name}' in element '${x.name}': '${v}'. Expected on/off`);
-}
 
 /** Reads iommu/ats/packed/page_per_vq of a <driver> element; undefined when none is set (or no element). */
 export function parseVirtioDriverOptions(driver: XmlElement | undefined): VirtioDriverOptions | undefined {
   if (!driver) return undefined;
   const out: VirtioDriverOptions = {};
   for (const n of NAMES) {
-    const v = onOffAttr(driver, n);
+    const v = driver.switchAttr(n);
     if (v !== undefined) out[n] = v;
   }
   return Object.keys(out).length ? out : undefined;

@@ -98,6 +98,14 @@ export class XmlElement {
     throw this.error(`invalid value '${v}' for attribute '${name}' on <${this.name}>: expected yes/no or on/off`);
   }
 
+  /** on/off only (libvirt's virTristateSwitch, which takes no yes/no), with libvirt's message. */
+  switchAttr(name: string): boolean | undefined {
+    const v = this.attr(name);
+    if (v === undefined) return undefined;
+    if (v === 'on' || v === 'off') return v === 'on';
+    throw this.error(`Invalid value for attribute '${name}' in element '${this.name}': '${v}'. Expected on/off`);
+  }
+
   /** Attribute restricted to a list of values. */
   enumAttr<T extends string>(name: string, values: readonly T[]): T | undefined {
     const v = this.attr(name);

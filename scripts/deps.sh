@@ -16,6 +16,9 @@ TSVIRT_DEBIAN_PACKAGES=(
   iproute2          # ip: bridges, taps and addresses of virtual networks
   nftables          # nft: NAT and forwarding rules of virtual networks (a table per network)
   dnsmasq-base      # DHCP and DNS of virtual networks (no system service)
+  swtpm             # the emulated TPM tsvirt starts for <tpm><backend type='emulator'/>
+  ovmf              # UEFI firmware and its descriptors: <os firmware='efi'> auto-selection
+  genisoimage       # cloud-init NoCloud seeds (tsvirt cloud-init)
 )
 
 # What only the tests need: libvirt's own clients, run against tsvirtd (issue: libvirt's protocol).
@@ -29,9 +32,14 @@ TSVIRT_TEST_PACKAGES=(
   imagemagick       # `import`: a screenshot of the X display
   dbus-x11          # dbus-launch: virt-manager wants a session bus
   gir1.2-atspi-2.0  # the accessibility tree: the virt-manager test reads its window text
-  swtpm             # the emulated TPM tsvirt starts for <tpm><backend type='emulator'/>
-  ovmf              # UEFI firmware and its descriptors: <os firmware='efi'> auto-selection
   libvirt-daemon-driver-qemu  # libvirt 9.0's own QEMU driver, run embedded (qemu:///embed, no daemon) by the side-by-side dumpxml test
+  # the real Debian guests of scripts/make-debian-image.sh (built without mounts or loop devices)
+  mmdebstrap        # the Debian 12 tree
+  grub-pc-bin       # GRUB for BIOS (boot.img + core.img in the MBR gap)
+  grub-efi-amd64-bin  # GRUB for UEFI (\EFI\BOOT\BOOTX64.EFI)
+  mtools            # fills the EFI system partition without mounting it
+  dosfstools        # mkfs.vfat for the EFI system partition
+  fdisk             # sfdisk: the MBR and GPT partition tables
 )
 
 # tsvirt_ensure_debian_packages [--tests]: the daemon's packages, with --tests also the test clients'

@@ -12,5 +12,7 @@ case "$kind" in
 esac
 # The test guest (cached after the first build) is there before any test looks for it.
 bash scripts/make-test-guest.sh >/dev/null
+# The real Debian guests (BIOS and UEFI images, ~2-3 min the first time, then cached).
+if [ "$kind" != unit ]; then bash scripts/make-debian-image.sh >/dev/null; fi
 # e2e tests share one machine's 2 cores: run files one after another.
 exec node --import tsx --test --test-concurrency=1 --test-reporter=spec $files

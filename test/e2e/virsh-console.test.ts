@@ -5,7 +5,7 @@
 // channels (DOMAIN_OPEN_CHANNEL) through libvirt-python; errors as libvirt words them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { REPO, startTestDaemon, type TestDaemon } from './daemon.js';
@@ -13,54 +13,25 @@ import { GUEST_READY, ensureTestGuest, minimalDomainXml, waitForText } from './g
 import { run } from '../../src/util/spawn.js';
 import { Client } from '../../src/client/client.js';
 import { CONSOLE_ERROR_CLOSE } from '../../src/daemon/console.js';
+import { ConsoleClient as Console } from './console-client.js';
 
 let d: TestDaemon;
 let log: string;
-const children: ChildProcess[] = [];
+const consoles: Console[] = [];
+const track = (c: Console) => (consoles.push(c), c);
 
 before(async () => {
   d = await startTestDaemon();
 });
 after(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const c of consoles) c.kill();
   await d?.stop();
 });
-
-/** a console client: its output so far, typing, and its exit */
-class Console {
-  text = '';
-  readonly exited: Promise<number | null>;
-  constructor(readonly child: ChildProcess) {
-    children.push(child);
-    for (const s of [child.stdout!, child.stderr!]) s.on('data', (b: Buffer) => (this.text += b.toString('latin1')));
-    this.exited = new Promise((r) => child.once('exit', (code) => r(code)));
-  }
-  async waitFor(s: string | RegExp, ms = 30_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!(typeof s === 'string' ? this.text.includes(s) : s.test(this.text))) {
-      if (Date.now() > deadline) throw new Error(`'${s}' not seen on the console within ${ms} ms: ${JSON.stringify(this.text.slice(-1500))}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  type(s: string | Buffer): void {
-    this.child.stdin!.write(s);
-  }
-  /** types the command every 1.5 s (the shell may still be starting) until `answer` comes back */
-  async command(cmd: string, answer: string): Promise<void> {
-    this.type(`${cmd}\r`);
-    const t = setInterval(() => this.type(`${cmd}\r`), 1500);
-    try {
-      await this.waitFor(answer);
-    } finally {
-      clearInterval(t);
-    }
-  }
-}
 
 /** the stock virsh console under a pty: script(1) gives it one, fed from our pipe */
 function virshConsole(name: string, ...opts: string[]): Console {
   const cmd = ['virsh', '-c', `'${d.libvirtUri}'`, 'console', ...opts, name].join(' ');
-  return new Console(spawn('script', ['-qefc', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } }));
+  return track(new Console(spawn('script', ['-qefc', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } })));
 }
 
 /** how the HTTP transport's console WebSocket closes right after opening: [code, reason] */
@@ -76,7 +47,7 @@ async function wsRefusal(name: string): Promise<[number, string]> {
 
 /** tsvirt's own console (the WebSocket of the HTTP transport) */
 function cliConsole(name: string): Console {
-  return new Console(spawn(path.join(REPO, 'bin/tsvirt'), ['-c', d.uri, 'console', name], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  return track(new Console(spawn(path.join(REPO, 'bin/tsvirt'), ['-c', d.uri, 'console', name], { stdio: ['pipe', 'pipe', 'pipe'] })));
 }
 
 async function startGuest(name: string, extraDevices?: string): Promise<void> {
@@ -138,7 +109,7 @@ test('errors: unknown device, read-only socket; channels through libvirt-python'
   assert.equal(await none.exited, 1);
   assert.match(none.text, /error: operation failed: cannot find character device serial9/);
   // without -r the client library lets the call through: the daemon refuses it
-  const ro = new Console(spawn('script', ['-qefc', `virsh -c '${d.libvirtUri}-ro' console con`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  const ro = track(new Console(spawn('script', ['-qefc', `virsh -c '${d.libvirtUri}-ro' console con`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] })));
   assert.equal(await ro.exited, 1);
   assert.match(ro.text, /operation forbidden: read only access prevents virDomainOpenConsole/);
   const script = `

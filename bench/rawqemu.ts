@@ -22,7 +22,7 @@ export class RawQemu {
     this.serialLog = path.join(dir, `${name}.serial.log`);
   }
 
-  private argv(): string[] {
+  protected argv(): string[] {
     return [
       '-name', `guest=${this.name}`, '-machine', 'pc,accel=tcg', '-m', String(GUEST_MEMORY_MIB), '-smp', '1',
       '-nodefaults', '-no-user-config', '-display', 'none',

@@ -40,9 +40,10 @@ export function makeRow(r: RowInput): BenchRow {
 }
 
 function num(x: number): string {
-  if (x >= 1000) return x.toFixed(0);
-  if (x >= 100) return x.toFixed(0);
-  if (x >= 10) return x.toFixed(1);
+  // (differences can be negative: the size of the figure decides its digits)
+  const a = Math.abs(x);
+  if (a >= 100) return x.toFixed(0);
+  if (a >= 10) return x.toFixed(1);
   return x.toFixed(2);
 }
 

@@ -2,6 +2,7 @@
 // interleaved, printing median (min-max) per system, ratios and the targets; writes
 // bench/results/latest.json. Leaves nothing behind: libvirt domains named bench-lv-*, the
 // isolated tsvirtd and its root, raw QEMUs, the temp folder, and libvirt daemons it started.
+// `-- --guests` adds the real-guest rows (Debian to login:, BIOS and UEFI; minutes): bench/guests.ts.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import path from 'node:path';
@@ -21,7 +22,7 @@ import type { BenchContext, BenchRow } from './types.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** optional bench modules of other areas: run when present; each exports run(ctx): Promise<BenchRow[]> */
-const EXTRA_MODULES = ['storage.ts', 'network.ts', 'xml.ts'];
+const EXTRA_MODULES = ['storage.ts', 'network.ts', 'xml.ts', 'swtpm.ts', 'guests.ts'];
 const LV_PREFIX = 'bench-lv-';
 
 const quick = process.argv.includes('--quick');

@@ -61,10 +61,11 @@ trap 'rm -rf "$tmp"' EXIT
 tree=$tmp/tree
 root_uuid=$(cat /proc/sys/kernel/random/uuid)
 
-# Only the modules a virtio or SCSI root needs go into the initramfs: small and quick under TCG.
+# Only the modules a virtio or SCSI root and the CD-ROMs need go into the initramfs: small and quick
+# under TCG. The CD drivers are there so that a cloud-init seed (a CD) is seen before cloud-init looks.
 essential_hook='mkdir -p "$1/etc/initramfs-tools/conf.d" &&
   printf "MODULES=list\nRESUME=none\nCOMPRESS=gzip\n" >"$1/etc/initramfs-tools/conf.d/tsvirt" &&
-  printf "virtio_pci\nvirtio_blk\nvirtio_scsi\nsd_mod\nahci\next4\n" >>"$1/etc/initramfs-tools/modules"'
+  printf "virtio_pci\nvirtio_blk\nvirtio_scsi\nsd_mod\nahci\nata_piix\nsr_mod\ncdrom\next4\n" >>"$1/etc/initramfs-tools/modules"'
 
 log "mmdebstrap $suite (a few minutes the first time)"
 mmdebstrap --variant=minbase --mode=root --quiet \

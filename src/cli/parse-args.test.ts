@@ -68,3 +68,10 @@ test('numbers are checked when read, with virsh\'s message', () => {
     e instanceof CliError && e.lines[0] === "Numeric value 'abc' for <timeout> option is malformed or out of range");
   assert.equal(parseArgs(cmd('event'), ['--timeout', '5']).num('timeout'), 5);
 });
+
+test('a repeatable option (virsh VSH_OT_ARGV) collects every value, named or bare, in order', () => {
+  const a = parseArgs(cmd('domfsfreeze'), ['dom1', '/', '--mountpoint', '/boot', '/var']);
+  assert.equal(a.str('domain'), 'dom1');
+  assert.deepEqual(a.list('mountpoint'), ['/', '/boot', '/var']);
+  assert.deepEqual(parseArgs(cmd('domfsfreeze'), ['dom1']).list('mountpoint'), []);
+});

@@ -20,6 +20,10 @@ export function parseArgs(cmd: CommandDef, words: string[]): Args {
   }
   const values: ParsedOpts = {};
   const set = (o: OptDef, v: string | boolean) => {
+    if (o.multiple && typeof v === 'string') {
+      values[o.name] = [...((values[o.name] as string[] | undefined) ?? []), v];
+      return;
+    }
     if (o.name in values) throw new CliError(`option --${o.name} already seen`);
     values[o.name] = v;
   };
@@ -44,9 +48,10 @@ export function parseArgs(cmd: CommandDef, words: string[]): Args {
       set(o, v);
       continue;
     }
-    const next = opts.find((o) => isPositional(o) && !(o.name in values));
+    const next = opts.find((o) => isPositional(o) && (!(o.name in values) || o.multiple));
     if (!next) throw new CliError(`unexpected data '${w}'`);
-    values[next.name] = w;
+    if (next.multiple) set(next, w);
+    else values[next.name] = w;
   }
   for (const o of opts) {
     if (o.required && !(o.name in values)) {

@@ -14,7 +14,11 @@ import { deviceCommands } from './commands/devices.js';
 import { networkCommands } from './commands/network.js';
 import { interfaceCommands } from './commands/interface.js';
 import { nodedevCommands } from './commands/nodedev.js';
+import { agentCommands } from './commands/agent.js';
 import { uiCommand } from './commands/ui.js';
+import { cloudInitCommand } from './commands/cloud-init.js';
+import { qemuAgentCommand } from './commands/qemu-agent-command.js';
+import { memoryCommands } from './commands/memory.js';
 import type { CommandDef } from './types.js';
 
 /** Thrown by quit/exit: the runner stops reading commands. */
@@ -41,7 +45,7 @@ const quit = (name: string): CommandDef => ({
 
 export const COMMANDS: CommandDef[] = [
   listCommand, ...lifecycleCommands, ...infoCommands, editCommand, consoleCommand, eventCommand, netEventCommand, poolEventCommand,
-  ...hostCommands, ...poolCommands, ...volumeCommands, ...deviceCommands, ...networkCommands, ...interfaceCommands, ...nodedevCommands, uiCommand, helpCommand, quit('quit'), quit('exit'),
+  ...hostCommands, ...poolCommands, ...volumeCommands, ...deviceCommands, ...networkCommands, ...interfaceCommands, ...nodedevCommands, ...agentCommands, ...memoryCommands, uiCommand, cloudInitCommand, qemuAgentCommand, helpCommand, quit('quit'), quit('exit'),
 ];
 
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));

@@ -12,6 +12,8 @@ export interface OptDef {
   /** filled by a bare word; true for every 'data' option */
   positional?: boolean;
   aliases?: string[];
+  /** may be given again and again (virsh's VSH_OT_ARGV): read with Args.list */
+  multiple?: boolean;
 }
 
 /** virsh's help groups, in virsh's order. */
@@ -27,7 +29,7 @@ export const GROUPS = {
 } as const;
 export type GroupKey = keyof typeof GROUPS;
 
-export type OptValue = string | boolean;
+export type OptValue = string | boolean | string[];
 export type ParsedOpts = Record<string, OptValue>;
 
 export interface CommandDef {
@@ -71,6 +73,11 @@ export class Args {
   constructor(readonly cmd: CommandDef, readonly values: ParsedOpts) {}
   bool(name: string): boolean {
     return this.values[name] === true;
+  }
+  /** every value of a `multiple` option, in order */
+  list(name: string): string[] {
+    const v = this.values[name];
+    return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
   }
   str(name: string): string | undefined {
     const v = this.values[name];

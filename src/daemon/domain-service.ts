@@ -10,11 +10,13 @@ import { TsvirtError } from '../util/errors.js';
 import type { QemuDriver } from '../qemu/driver.js';
 import type { QemuVm, VmChange } from '../qemu/vm.js';
 import { defaultMachine, findMachine } from '../qemu/caps.js';
+import { nvramFileOf } from '../qemu/firmware-select.js';
 import type { DomainInfo, DomainSummary, LifecycleEvent } from '../protocol/types.js';
 import { DomainRegistry, summaryOf, type DomainEntry } from './domain-registry.js';
 import type { DomainStore } from './domain-store.js';
 import type { EventBus } from './event-bus.js';
 import { JobLocks } from './jobs.js';
+import { checkTpmFlags, removeTpmState, type TpmUndefineFlags } from './undefine-tpm.js';
 
 export interface Logger {
   info(msg: string): void;
@@ -29,7 +31,7 @@ export class DomainService {
     private readonly store: DomainStore,
     private readonly driver: QemuDriver,
     private readonly events: EventBus,
-    private readonly log: Logger,
+    readonly log: Logger,
   ) {}
 
   // ---- definitions -------------------------------------------------------
@@ -79,21 +81,26 @@ export class DomainService {
     });
   }
 
-  async undefine(ref: string, opts: { nvram?: boolean; keepNvram?: boolean } = {}): Promise<void> {
+  async undefine(ref: string, opts: { nvram?: boolean; keepNvram?: boolean } & TpmUndefineFlags = {}): Promise<void> {
     const entry = this.registry.lookup(ref);
+    checkTpmFlags(opts);
     await this.locks.run(`uuid:${entry.config.uuid}`, async () => {
       if (!entry.persistent) throw new TsvirtError('operation-invalid', `cannot undefine transient domain '${entry.config.name}'`);
-      const nvram = entry.config.os.nvram?.path;
-      if (nvram && !opts.keepNvram) {
-        const exists = await fs.access(nvram).then(() => true, () => false);
-        if (exists && !opts.nvram) {
-          throw new TsvirtError('operation-invalid', `cannot undefine domain '${entry.config.name}' with nvram: use --nvram to remove it or --keep-nvram to keep it`);
-        }
-        if (exists) await fs.rm(nvram, { force: true });
+      // libvirt's rules: an existing variable store (also the one firmware='efi' made at start)
+      // is removed with --nvram, kept with --keep-nvram, and without either the undefine is refused
+      if (opts.nvram && opts.keepNvram) throw new TsvirtError('operation-invalid', 'cannot both keep and delete nvram');
+      const nvram = nvramFileOf(entry.config, this.store.nvramDir());
+      if (nvram && !opts.keepNvram && (await fs.access(nvram).then(() => true, () => false))) {
+        if (!opts.nvram) throw new TsvirtError('operation-invalid', 'cannot undefine domain with nvram');
+        await fs.unlink(nvram).catch((e: NodeJS.ErrnoException) => {
+          throw new TsvirtError('system-error', `failed to remove nvram: ${nvram}: ${e.message}`);
+        });
       }
       await this.store.removeConfig(entry.config.name);
       entry.persistent = false;
       entry.autostart = false;
+      // a running domain goes on as transient, its swtpm still needs the state
+      if (!entry.vm) await removeTpmState(entry.config, this.store.swtpmDirs(), opts);
       if (!entry.vm) this.registry.remove(entry);
       this.emit(entry, 'undefined', 'removed');
     });
@@ -158,6 +165,7 @@ export class DomainService {
     }
     this.emit(entry, 'started', 'booted');
     if (paused) this.emit(entry, 'suspended', 'paused');
+    vm.reportAgentState('domain-started'); // libvirt's agent-lifecycle event at start
   }
 
   /** Binds a running VM to its entry and follows its state changes. */
@@ -167,6 +175,12 @@ export class DomainService {
     entry.state = vm.state === 'shutoff' ? 'shutoff' : vm.state;
     entry.reason = vm.reason;
     vm.on('change', (c) => void this.onVmChange(entry, vm, c));
+    vm.on('agent', (a) => {
+      if (entry.vm !== vm) return;
+      this.events.emit({ type: 'agent-lifecycle', domain: { name: entry.config.name, uuid: entry.config.uuid, id: entry.id }, state: a.state, reason: a.reason, time: Date.now() });
+      // the live XML's channel state is in the status file, as libvirt keeps it
+      void this.saveStatus(entry).catch((e) => this.log.warn(`cannot save status of '${entry.config.name}': ${e.message}`));
+    });
     if (vm.state === 'shutoff') void this.onVmChange(entry, vm, { state: 'shutoff', reason: vm.reason, event: 'stopped', detail: 'failed' });
   }
 
@@ -271,6 +285,12 @@ export class DomainService {
   runJob<T>(ref: string, job: (entry: DomainEntry) => Promise<T>): Promise<T> {
     const entry = this.registry.lookup(ref);
     return this.locks.run(`uuid:${entry.config.uuid}`, () => job(entry));
+  }
+
+  /** Replaces a persistent domain's definition (inside runJob), e.g. setmem --config. */
+  async saveDefinition(entry: DomainEntry, def: Domain): Promise<void> {
+    await this.store.saveConfig(def);
+    this.registry.setConfig(entry, def);
   }
 
   /** Writes a running domain's status file (after a live change such as a hot-plug). */

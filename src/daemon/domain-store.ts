@@ -58,6 +58,10 @@ export class DomainStore {
   nvramDir(): string {
     return path.join(path.dirname(this.paths.imagesDir), 'qemu', 'nvram');
   }
+  /** the swtpm folders of emulator TPMs (state per domain UUID) */
+  swtpmDirs(): InstancePaths['swtpm'] {
+    return this.paths.swtpm;
+  }
 
   async saveConfig(def: Domain): Promise<void> {
     await this.configs.write(`${def.name}.xml`, formatDomainXml(def, { inactive: true }));

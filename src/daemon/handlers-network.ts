@@ -6,6 +6,7 @@ import type { NetInterface } from '../conf/domain-types.js';
 import { TsvirtError } from '../util/errors.js';
 import { setLink } from '../qemu/qmp-commands.js';
 import { netAlias } from '../qemu/argv-net.js';
+import { readArpTable } from '../host/arp-table.js';
 
 type NetHandlers = Pick<Handlers, Extract<keyof Handlers, `network.${string}` | 'domain.interfaceAddresses' | 'domain.getInterfaceLink' | 'domain.setInterfaceLink'>>;
 
@@ -36,6 +37,14 @@ export function makeNetworkHandlers(nets: NetworkService, domains: DomainService
 
     'domain.interfaceAddresses': async (p) => {
       const { vm } = running(p.domain);
+      // as libvirt's qemuARPGetInterfaces: one entry per neighbour with the NIC's MAC, no prefix
+      if (p.source === 'arp') {
+        const table = await readArpTable();
+        return {
+          interfaces: vm.live.devices.interfaces.flatMap((n) => table.filter((e) => e.mac === n.mac)
+            .map((e) => ({ name: n.target?.dev ?? '-', mac: n.mac, addrs: [{ ip: e.ip, prefix: 0 }] }))),
+        };
+      }
       const out = [];
       for (const n of vm.live.devices.interfaces) {
         let addrs: Array<{ ip: string; prefix: number }> = [];

@@ -9,10 +9,11 @@ import { imageInfo } from '../storage/qemu-img.js';
 import type { Handlers } from './dispatch.js';
 import type { DomainService } from './domain-service.js';
 import { toQnum } from './keycodes.js';
+import { setMemory, setMemoryStatsPeriod } from './memory-service.js';
 
 type StatsHandlers = Pick<Handlers, 'domain.blockStats' | 'domain.interfaceStats' | 'domain.memoryStats' | 'domain.vcpuInfo'
   | 'domain.getVcpuCount' | 'domain.blockInfo' | 'domain.getJobInfo' | 'domain.getControlInfo' | 'domain.sendKeyCodes'
-  | 'domain.getText' | 'domain.setText'>;
+  | 'domain.getText' | 'domain.setText' | 'domain.setMemory' | 'domain.setMemoryStatsPeriod'>;
 
 const diskPath = (d: Disk) => d.source?.file ?? d.source?.dev;
 
@@ -70,6 +71,8 @@ export function makeStatsHandlers(service: DomainService): StatsHandlers {
       return nicCounters(findNic(vm.live, p.iface));
     },
     'domain.memoryStats': async (p) => memoryCounters(running(p.domain).vm),
+    'domain.setMemory': async (p) => (await setMemory(service, p.domain, p.kib, p), {}),
+    'domain.setMemoryStatsPeriod': async (p) => (await setMemoryStatsPeriod(service, p.domain, p.seconds, p), {}),
     'domain.vcpuInfo': async (p) => ({ vcpus: await vcpuThreads(running(p.domain).vm), hostCpus: os.cpus().length }),
     'domain.getVcpuCount': (p) => {
       const e = service.registry.lookup(p.domain);

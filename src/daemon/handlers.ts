@@ -18,6 +18,9 @@ import { WebAuth } from './web-auth.js';
 import { makeNodedevHandlers } from './handlers-nodedev.js';
 import type { NodeDeviceService } from './nodedev-service.js';
 import { makeStatsHandlers } from './handlers-stats.js';
+import { makeAgentHandlers } from './handlers-agent.js';
+import { makeAgentCommandHandlers } from './handlers-agent-command.js';
+import { attachCloudInit } from './cloud-init.js';
 
 export function makeHandlers(service: DomainService, driver: QemuDriver, version: string, storage: StorageService, networks: NetworkService, devices: DeviceService, nodedevs: NodeDeviceService, web: WebAuth = new WebAuth()): Handlers {
   return {
@@ -54,5 +57,8 @@ export function makeHandlers(service: DomainService, driver: QemuDriver, version
     ...makeWebHandlers(service, web),
     ...makeNodedevHandlers(nodedevs),
     ...makeStatsHandlers(service),
+    ...makeAgentHandlers(service, networks),
+    ...makeAgentCommandHandlers(service, service.log),
+    'domain.attachCloudInit': (p) => attachCloudInit(service, storage, p),
   };
 }

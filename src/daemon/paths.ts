@@ -26,6 +26,8 @@ export interface InstancePaths {
   cacheDir: string;
   /** node device settings kept across restarts (<configDir>/nodedev/sriov.json) */
   nodedevConfigDir?: string;
+  /** swtpm of emulator TPMs: state <stateDir>/<uuid>/tpm2, control sockets, logs */
+  swtpm?: { stateDir: string; runDir: string; logDir: string };
 }
 
 function layout(kind: InstancePaths['kind'], dirs: { config: string; run: string; lib: string; log: string; cache: string }): InstancePaths {
@@ -44,6 +46,7 @@ function layout(kind: InstancePaths['kind'], dirs: { config: string; run: string
     qemuLogDir: path.join(dirs.log, 'qemu'),
     cacheDir: dirs.cache,
     nodedevConfigDir: path.join(dirs.config, 'nodedev'),
+    swtpm: { stateDir: path.join(dirs.lib, 'swtpm'), runDir: path.join(dirs.run, 'swtpm'), logDir: path.join(dirs.log, 'swtpm') },
   };
 }
 

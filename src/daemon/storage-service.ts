@@ -1,6 +1,7 @@
 // Storage pools and volumes: what each pool-* / vol-* API call does, once. Pool state
 // lives in StorageStore; host work is done by the pool type's backend (src/storage/).
 // Calls on one pool run one at a time (JobLocks); long volume work reports progress.
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parsePoolXml, type StoragePool } from '../conf/pool-xml.js';
 import { formatPoolXml } from '../conf/pool-xml.js';
@@ -337,6 +338,35 @@ export class StorageService {
     this.notInUse(vol, 'delete');
     if (this.progress.has(`${pool.def.name}/${vol.name}`)) throw new TsvirtError('operation-invalid', `volume '${vol.name}' is busy`);
     await this.locks.run(`pool:${pool.def.name}`, () => this.backend(pool).deleteVolume(pool.def, vol));
+  }
+
+  /**
+   * Volume `name` of `poolRef` as a raw copy of the host file `file` (a cloud-init seed the daemon made):
+   * written under a hidden temporary name, then renamed over `name`, so a failure leaves no half-written
+   * volume. An existing volume is replaced, unless a running domain uses it.
+   */
+  async importVolume(poolRef: string, name: string, file: string): Promise<{ volume: VolSummary; replaced: boolean }> {
+    checkStorageName(name, 'volume');
+    const p = this.activePool(poolRef);
+    const capacity = (await fs.stat(file)).size;
+    return this.locks.run(`pool:${p.def.name}`, async () => {
+      const b = this.backend(p);
+      if (this.progress.has(`${p.def.name}/${name}`)) throw new TsvirtError('operation-invalid', `volume '${name}' is busy`);
+      const old = await b.getVolume(p.def, name);
+      if (old) this.notInUse(old, 'replace');
+      const tmp = `.${name}.part`;
+      const stale = await b.getVolume(p.def, tmp);
+      if (stale) await b.deleteVolume(p.def, stale);
+      await b.createVolume(p.def, { type: p.def.type === 'logical' ? 'block' : 'file', name: tmp, capacity, target: { format: 'raw' } }, { path: file, format: 'raw', capacity });
+      try {
+        await b.renameVolume(p.def, tmp, name);
+      } catch (e) {
+        const left = await b.getVolume(p.def, tmp).catch(() => undefined);
+        if (left) await b.deleteVolume(p.def, left).catch(() => undefined);
+        throw e;
+      }
+      return { volume: await this.lookupVolume(name, p.def.name), replaced: !!old };
+    });
   }
 
   async wipeVolume(ref: string, poolRef?: string): Promise<void> {

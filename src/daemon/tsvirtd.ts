@@ -80,7 +80,7 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
   const networks = new NetworkService(networkStore, log, events);
   await networks.init();
   driver.addResourceProvider(networkResourceProvider(networks));
-  const nodedevs = makeNodedevs(opts.hostRoot ?? new HostRoot('/'), service.registry, paths.nodedevConfigDir, log);
+  const nodedevs = makeNodedevs(opts.hostRoot ?? new HostRoot('/'), service.registry, paths.nodedevConfigDir, log, paths.swtpm);
   driver.addResourceProvider(nodedevs.provider);
   for (const m of [store, storageStore, networkStore].flatMap((s) => s.replaySkipped())) log.warn(m);
   await loadDefinitions(service, store, log);

@@ -48,7 +48,7 @@ export async function removeVolumes(storage: StorageService, list: VolumeToRemov
   return out;
 }
 
-export interface UndefineParams { domain: string; nvram?: boolean; keepNvram?: boolean; removeAllStorage?: boolean; storage?: string[] }
+export interface UndefineParams { domain: string; nvram?: boolean; keepNvram?: boolean; tpm?: boolean; keepTpm?: boolean; removeAllStorage?: boolean; storage?: string[] }
 
 /** domain.undefine: the definition goes; with removeAllStorage or storage, the chosen volumes after it. */
 export async function undefineDomain(service: DomainService, storage: StorageService, p: UndefineParams): Promise<{ volumes?: RemovedVolume[] }> {

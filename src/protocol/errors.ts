@@ -20,6 +20,8 @@ const PREFIX: Partial<Record<ErrorCode, string>> = {
   'auth-failed': 'authentication failed',
   'hook-failed': 'Hook script execution failed',
   'agent-unresponsive': 'Guest agent is not responding',
+  'argument-unsupported': 'argument unsupported',
+  'no-hostname': 'no hostname found',
   'no-storage-pool': 'Storage pool not found',
   'no-storage-vol': 'Storage volume not found',
   'no-network': 'Network not found',

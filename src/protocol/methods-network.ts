@@ -44,7 +44,11 @@ export const networkMethods = {
     }),
     result: Empty, readonly: false, summary: 'change part of a network, e.g. a static DHCP host (virsh net-update)',
   }),
-  'domain.interfaceAddresses': method({ params: Dom, result: z.object({ interfaces: z.array(IfaceAddrSchema) }), readonly: true, summary: 'addresses of a running domain\'s NICs from DHCP leases (virsh domifaddr)' }),
+  'domain.interfaceAddresses': method({
+    params: Dom.extend({ source: z.enum(['lease', 'arp']).optional().describe("lease (default): the networks' DHCP leases; arp: the host's neighbour table") }),
+    result: z.object({ interfaces: z.array(IfaceAddrSchema) }), readonly: true,
+    summary: 'addresses of a running domain\'s NICs from DHCP leases or the host\'s ARP table (virsh domifaddr; --source agent: domain.agentInterfaces)',
+  }),
   'domain.getInterfaceLink': method({ params: Iface, result: z.object({ state: z.enum(['up', 'down']) }), readonly: true, summary: 'link state of a NIC (virsh domif-getlink)' }),
   'domain.setInterfaceLink': method({ params: Iface.extend({ state: z.enum(['up', 'down']) }), result: Empty, readonly: false, summary: 'set a NIC\'s link up or down (virsh domif-setlink)' }),
 };

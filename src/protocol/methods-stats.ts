@@ -18,6 +18,13 @@ export const BlockStatsSchema = z.object({
 export const InterfaceStatsSchema = z.object({
   rxBytes: n(), rxPackets: n(), rxErrs: n(), rxDrop: n(), txBytes: n(), txPackets: n(), txErrs: n(), txDrop: n(),
 });
+const opt = () => z.number().optional();
+export const MemoryStatsSchema = z.object({
+  actualKiB: n(), rssKiB: n(),
+  swapInKiB: opt(), swapOutKiB: opt(), majorFaults: opt(), minorFaults: opt(), unusedKiB: opt(), availableKiB: opt(),
+  usableKiB: opt(), lastUpdate: opt().describe('seconds since the epoch of the guest\'s last report'),
+  diskCachesKiB: opt(), hugetlbPgalloc: opt(), hugetlbPgfail: opt(),
+});
 export const VcpuInfoSchema = z.object({
   number: z.number().int(), state: z.enum(['running', 'blocked', 'offline']),
   cpuTimeNs: n(), cpu: z.number().int().describe('host CPU it last ran on'),
@@ -34,8 +41,24 @@ export const statsMethods = {
     result: InterfaceStatsSchema, readonly: true, summary: 'traffic counters of a running domain\'s NIC, seen from the guest (virsh domifstat)',
   }),
   'domain.memoryStats': method({
-    params: Dom, result: z.object({ actualKiB: n(), rssKiB: n() }), readonly: true,
-    summary: 'balloon size and QEMU\'s resident memory of a running domain (virsh dommemstat)',
+    params: Dom, result: MemoryStatsSchema, readonly: true,
+    summary: 'balloon size, the guest\'s own statistics (with a balloon and a stats period) and QEMU\'s resident memory of a running domain (virsh dommemstat)',
+  }),
+  'domain.setMemory': method({
+    params: Dom.extend({
+      kib: z.number().int().min(1).describe('the memory the guest gets, KiB (at most <memory>)'),
+      live: z.boolean().optional(), config: z.boolean().optional(),
+    }),
+    result: z.object({}), readonly: false,
+    summary: 'change the current memory through the balloon (live) and/or in the definition (virsh setmem)',
+  }),
+  'domain.setMemoryStatsPeriod': method({
+    params: Dom.extend({
+      seconds: z.number().int().min(0).describe('how often the guest sends memory statistics; 0 stops them'),
+      live: z.boolean().optional(), config: z.boolean().optional(),
+    }),
+    result: z.object({}), readonly: false,
+    summary: 'set the balloon\'s statistics period, live and/or in the definition (virsh dommemstat --period)',
   }),
   'domain.vcpuInfo': method({
     params: Dom, result: z.object({ vcpus: z.array(VcpuInfoSchema), hostCpus: z.number().int() }), readonly: true,

@@ -9,6 +9,9 @@ import { networkMethods } from './methods-network.js';
 import { webMethods } from './methods-web.js';
 import { nodedevMethods } from './methods-nodedev.js';
 import { statsMethods } from './methods-stats.js';
+import { agentMethods } from './methods-agent.js';
+import { cloudInitMethods } from './methods-cloud-init.js';
+import { agentCommandMethods } from './methods-agent-command.js';
 
 export interface MethodDef<P extends z.ZodType, R extends z.ZodType> {
   params: P;
@@ -79,6 +82,8 @@ export const methods = {
   'domain.undefine': method({
     params: Dom.extend({
       nvram: z.boolean().optional(), keepNvram: z.boolean().optional(),
+      tpm: z.boolean().optional().describe('remove the TPM emulator state, also one with persistent_state'),
+      keepTpm: z.boolean().optional().describe('keep the TPM emulator state'),
       removeAllStorage: z.boolean().optional().describe('also delete the storage volumes behind its disks (not CD-ROMs); only when it is not running'),
       storage: z.array(z.string()).optional().describe('also delete these of its disks\' volumes, by target (vda) or source'),
     }),
@@ -123,6 +128,9 @@ export const methods = {
   ...webMethods,
   ...nodedevMethods,
   ...statsMethods,
+  ...agentMethods,
+  ...cloudInitMethods,
+  ...agentCommandMethods,
 } as const;
 
 export type Methods = typeof methods;

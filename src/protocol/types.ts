@@ -78,7 +78,17 @@ export const PoolRefreshEventSchema = z.object({
 });
 export type PoolRefreshEvent = z.infer<typeof PoolRefreshEventSchema>;
 
-export const EventSchema = z.union([LifecycleEventSchema, DeviceRemovedEventSchema, NetworkEventSchema, PoolEventSchema, PoolRefreshEventSchema]);
+/** the QEMU guest agent in a domain connected or went away (libvirt's AGENT_LIFECYCLE event) */
+export const AgentLifecycleEventSchema = z.object({
+  type: z.literal('agent-lifecycle'),
+  domain: DomainOfEvent,
+  state: z.enum(['connected', 'disconnected']),
+  reason: z.enum(['unknown', 'domain-started', 'channel']).describe('domain-started: reported at start; channel: the guest opened or closed the channel'),
+  time: z.number().describe('ms since the epoch'),
+});
+export type AgentLifecycleEvent = z.infer<typeof AgentLifecycleEventSchema>;
+
+export const EventSchema = z.union([LifecycleEventSchema, DeviceRemovedEventSchema, NetworkEventSchema, PoolEventSchema, PoolRefreshEventSchema, AgentLifecycleEventSchema]);
 export type TsvirtEvent = z.infer<typeof EventSchema>;
 
 export const ErrorBodySchema = z.object({

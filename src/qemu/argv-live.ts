@@ -51,6 +51,13 @@ function withPty(dev: CharDevice, chardevId: string, chardevs: ChardevInfo[]): C
   return { ...dev, source: { ...dev.source, path: info.filename.slice(4) } };
 }
 
+/** a unix channel without a path listens where argv-chardev.ts put it (libvirt shows it in the live XML) */
+function withSocketPath(dev: CharDevice, index: number, ctx: ArgvContext): CharDevice {
+  if (dev.type !== 'unix' || dev.source?.path !== undefined) return dev;
+  const name = dev.target?.name;
+  return { ...dev, source: { ...dev.source, mode: 'bind', path: name ? `${ctx.channelDir}/${name}` : `${ctx.channelDir}/channel${index}` } };
+}
+
 export function liveDomain(def: Domain, id: number, ctx: ArgvContext, chardevs: ChardevInfo[]): Domain {
   const dom: Domain = structuredClone(def);
   const a = deviceAliases(dom);
@@ -65,7 +72,7 @@ export function liveDomain(def: Domain, id: number, ctx: ArgvContext, chardevs: 
     const live = serial ? { ...x, source: serial.source } : withPty(x, `char${a.consoles[i]}`, chardevs);
     return { ...live, alias: a.consoles[i] };
   });
-  d.channels = d.channels.map((x, i) => ({ ...withPty(x, `char${a.channels[i]}`, chardevs), alias: a.channels[i] }));
+  d.channels = d.channels.map((x, i) => ({ ...withSocketPath(withPty(x, `char${a.channels[i]}`, chardevs), i, ctx), alias: a.channels[i] }));
   if (d.parallels) d.parallels = d.parallels.map((x, i) => ({ ...withPty(x, `char${a.parallels[i]}`, chardevs), alias: a.parallels[i] }));
   d.inputs.forEach((x, i) => (x.alias = a.inputs[i]));
   d.videos.forEach((x, i) => (x.alias = a.videos[i]));

@@ -43,6 +43,11 @@ function firmware(dom: Domain): { machineProps: Array<[string, string]>; args: A
   }
   if (loader.stateless === true && nvram) throw unsupported('Stateless firmware can not have <nvram>');
   if (loader.type !== 'pflash') return { machineProps: [], args: [['-bios', loader.path]] };
+  if (loader.secure === true) {
+    // qemuValidateDomainDefBoot: SMM is what keeps the secure variables out of the guest's reach
+    if (!isQ35(dom)) throw unsupported('Secure boot is supported with q35 machine types only');
+    if (dom.features.smm?.state !== 'on') throw unsupported('Secure boot requires SMM feature enabled');
+  }
   const machineProps: Array<[string, string]> = [['pflash0', `${PFLASH[0]}-format`]];
   const args = blockdevPair(PFLASH[0], loader.path, { readOnly: loader.readonly !== false, format: 'raw' });
   if (nvram?.type && nvram.type !== 'file' && nvram.type !== 'block') throw unsupported(`<nvram type='${nvram.type}'> is not supported by tsvirt yet (file, block)`);
@@ -206,6 +211,8 @@ export function machineArgs(dom: Domain, caps: QemuCaps, ctx: ArgvContext): ArgP
   ];
   const cpu = cpuArg(dom, caps, ctx);
   if (cpu) args.push(['-cpu', cpu]);
+  // <loader secure='yes'>: only SMM code may write the variable store (libvirt puts it after -cpu)
+  if (dom.os.loader?.type === 'pflash' && dom.os.loader.secure === true) args.push(['-global', 'driver=cfi.pflash01,property=secure,value=on']);
   checkTuningRunnable(dom);
   args.push(...memoryArgs(dom, ctx), ['-smp', smpArg(dom)], ...numaArgs(dom, ctx), ['-uuid', dom.uuid], ...sysinfoArgs(dom));
   args.push(['-no-user-config'], ['-nodefaults']);

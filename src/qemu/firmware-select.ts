@@ -62,12 +62,49 @@ function matches(dom: Domain, d: FirmwareDescriptor): boolean {
   return true;
 }
 
+/** libvirt's name for a domain's own variable store: <nvramDir>/<name>_VARS.fd (qemuDomainNVRAMPathFormat). */
+export function defaultNvramPath(dom: Pick<Domain, 'name'>, nvramDir: string): string {
+  return `${nvramDir}/${dom.name}_VARS.fd`;
+}
+
 /**
- * Fills dom.os.loader/nvram (and SMM) from the first matching descriptor; nothing to do when the
- * domain names its loader. No match for EFI is libvirt's error.
+ * The local file that holds a (persistent) definition's UEFI variables, if any: its <nvram>, or
+ * for <os firmware='efi'> the one auto-selection creates at start (undefine --nvram removes it).
+ */
+export function nvramFileOf(dom: Domain, nvramDir: string): string | undefined {
+  const n = dom.os.nvram;
+  const file = n?.path ?? (n?.type === 'file' ? n.source?.file : undefined);
+  if (file) return file;
+  if (dom.os.firmware === 'efi' && dom.os.loader?.stateless !== true) return defaultNvramPath(dom, nvramDir);
+  return undefined;
+}
+
+/**
+ * A named pflash loader with an <nvram> but no template takes the template of the descriptor
+ * that describes the same code file (libvirt's qemuFirmwareFillDomain for a given loader).
+ */
+function fillNvramTemplate(dom: Domain, descriptors: FirmwareDescriptor[]): void {
+  const { loader, nvram } = dom.os;
+  if (loader?.type !== 'pflash' || !nvram?.path || nvram.template) return;
+  const d = descriptors.find((x) => x.mapping.device === 'flash' && x.mapping.executable?.filename === loader.path);
+  const template = d?.mapping['nvram-template']?.filename;
+  if (template) nvram.template = template;
+}
+
+/** Whether selectFirmware has anything to do for `dom` (so the descriptors need reading). */
+export function needsFirmwareSelection(dom: Domain): boolean {
+  const { loader, nvram } = dom.os;
+  if (loader?.path) return loader.type === 'pflash' && !!nvram?.path && !nvram.template;
+  return !!dom.os.firmware;
+}
+
+/**
+ * Fills dom.os.loader/nvram (and SMM) from the first matching descriptor; a domain that names its
+ * loader only gets the nvram template of that loader's descriptor. No match for EFI is libvirt's error.
  */
 export function selectFirmware(dom: Domain, descriptors: FirmwareDescriptor[], nvramDir: string): void {
-  if (!dom.os.firmware || dom.os.loader?.path) return;
+  if (dom.os.loader?.path) return fillNvramTemplate(dom, descriptors);
+  if (!dom.os.firmware) return;
   const d = descriptors.find((x) => matches(dom, x));
   if (!d) {
     if (dom.os.firmware === 'bios') return; // QEMU's built-in SeaBIOS
@@ -84,7 +121,8 @@ export function selectFirmware(dom: Domain, descriptors: FirmwareDescriptor[], n
   dom.os.loader = { ...dom.os.loader, path: d.mapping.executable!.filename, readonly: true, type: 'pflash', secure: smm };
   if (!stateless) {
     const template = d.mapping['nvram-template']?.filename;
-    dom.os.nvram = { ...dom.os.nvram, path: dom.os.nvram?.path ?? `${nvramDir}/${dom.name}_VARS.fd` };
+    dom.os.nvram = { ...dom.os.nvram };
+    if (!dom.os.nvram.source) dom.os.nvram.path ??= defaultNvramPath(dom, nvramDir);
     if (template) dom.os.nvram.template = template;
   }
   if (smm) dom.features.smm = { ...dom.features.smm, state: 'on' };

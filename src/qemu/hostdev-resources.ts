@@ -13,12 +13,14 @@ import { formatPciAddress, readPciDevice, requireEndpoint, type PciDevice } from
 import { VFIO_DRIVER, detachDevice, ensureVfioPci, reattachDevice } from '../host/vfio.js';
 import type { DomainResourceProvider } from './host-resources.js';
 import { findUsbDevice, usbNotFoundMessage } from '../host/usb-devices.js';
-import { SWTPM_RECORD_PREFIX, startSwtpms, stopSwtpms } from './swtpm.js';
+import { SWTPM_RECORD_PREFIX, hostSwtpmDirs, startSwtpms, stopSwtpms, type SwtpmDirs } from './swtpm.js';
 
 export interface HostdevProviderOptions {
   root: HostRoot;
   /** PCI address -> name of the running domain that has it (from the live definitions) */
   runningUsers?: () => Map<string, string>;
+  /** the instance's swtpm folders (default: libvirt's layout under the host root) */
+  swtpm?: SwtpmDirs;
 }
 
 export interface HostdevResourceProvider extends DomainResourceProvider {
@@ -107,7 +109,7 @@ export function hostdevResourceProvider(opts: HostdevProviderOptions): HostdevRe
     async prepare(def: Domain, undo: UndoStack) {
       await resolveUsbHostdevs(root, def);
       await requireHostNodes(root, def);
-      const swtpm = await startSwtpms(root, def, undo);
+      const swtpm = await startSwtpms(opts.swtpm ?? hostSwtpmDirs(root), def, undo);
       const hostdevs = def.devices.hostdevs.filter((h) => h.type === 'pci');
       if (hostdevs.length === 0) return Object.keys(swtpm).length ? { record: swtpm } : {};
       const passing = new Set(hostdevAddresses(def));

@@ -113,6 +113,10 @@ export function qomGet<T = unknown>(mon: Mon, path: string, property: string, op
   return mon.execute<T>('qom-get', { path, property }, opts);
 }
 
+export async function qomSet(mon: Mon, path: string, property: string, value: unknown, opts?: Opts): Promise<void> {
+  await mon.execute('qom-set', { path, property, value }, opts);
+}
+
 // ---- chardevs, display, input ----
 
 export interface QmpChardevInfo {

@@ -15,6 +15,7 @@ import { launchQemu, logTail, spawned, killPid, waitForExit } from './qemu-proce
 import { QemuVm } from './vm.js';
 import { pickVncPorts } from './vnc-ports.js';
 import { applyGraphicsPasswords } from './graphics-passwords.js';
+import { applyBalloonAtStart } from './balloon.js';
 import { startVirtiofsds } from './virtiofsd.js';
 import { hostHugepages } from './host-hugepages.js';
 import { checkHostNumaNodes } from './host-numa.js';
@@ -23,7 +24,7 @@ import type { DomainResourceProvider } from './host-resources.js';
 import { closeSync } from 'node:fs';
 import { clockEnv } from './argv-clock.js';
 import { qemuNamespaceEnv } from './argv-qemu-ns.js';
-import { NVRAM_DIR, loadFirmwareDescriptors, selectFirmware } from './firmware-select.js';
+import { NVRAM_DIR, loadFirmwareDescriptors, needsFirmwareSelection, selectFirmware } from './firmware-select.js';
 
 export interface StartPaths {
   /** per-domain folder for the monitor socket, pidfile and channel sockets */
@@ -80,25 +81,60 @@ async function prepareDefinition(def: Domain, caps: QemuCaps): Promise<void> {
   // taps of type network/bridge interfaces come from the network driver's resource provider
 }
 
-/** A missing nvram file is created from its template, as libvirt does at first start. */
+/**
+ * A missing nvram file is created from its template, as libvirt does at first start
+ * (qemuPrepareNVRAMFile, its messages); an existing one is the guest's and is left alone.
+ * The copy made here is removed again if the start fails.
+ */
 async function prepareNvram(def: Domain, undo: UndoStack): Promise<void> {
   const nvram = def.os.nvram;
-  if (!nvram?.path || !nvram.template) return;
-  await fs.mkdir(path.dirname(nvram.path), { recursive: true });
-  try {
-    await fs.copyFile(nvram.template, nvram.path, fsc.COPYFILE_EXCL);
-    undo.push(() => fs.rm(nvram.path!, { force: true }));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new TsvirtError('operation-failed', `cannot create nvram '${nvram.path}' from template '${nvram.template}': ${(e as Error).message}`);
-    }
+  const target = nvram?.path ?? (nvram?.type === 'file' ? nvram.source?.file : undefined);
+  if (!nvram || !target || def.os.loader?.type !== 'pflash') return;
+  if (await fs.access(target).then(() => true, () => false)) return;
+  if (!nvram.template) {
+    throw new TsvirtError('operation-failed', `unable to find any master var store for loader: ${def.os.loader.path ?? ''}`);
   }
+  let data: Buffer;
+  let src: fs.FileHandle;
+  try {
+    src = await fs.open(nvram.template, 'r');
+  } catch (e) {
+    throw new TsvirtError('operation-failed', `Failed to open file '${nvram.template}': ${errnoText(e)}`);
+  }
+  try {
+    data = await src.readFile();
+  } catch (e) {
+    throw new TsvirtError('operation-failed', `Unable to read from file '${nvram.template}': ${errnoText(e)}`);
+  } finally {
+    await src.close();
+  }
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  try {
+    // O_EXCL: a file that appeared meanwhile is not overwritten (nor removed by undo)
+    await fs.writeFile(target, data, { flag: 'wx', mode: 0o600 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return;
+    await fs.rm(target, { force: true });
+    throw new TsvirtError('operation-failed', `Failed to create file '${target}': ${errnoText(e)}`);
+  }
+  undo.push(() => fs.rm(target, { force: true }));
+}
+
+/** strerror() of a failed file call, as libvirt's virReportSystemError prints it. */
+function errnoText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const known: Record<string, string> = {
+    ENOENT: 'No such file or directory', EACCES: 'Permission denied', EISDIR: 'Is a directory',
+    ENOTDIR: 'Not a directory', ELOOP: 'Too many levels of symbolic links', ENOSPC: 'No space left on device',
+  };
+  return (code && known[code]) ?? (e as Error).message;
 }
 
 /** Settings QEMU takes only over QMP, applied while the vCPUs are still stopped. */
 async function applyRuntimeSettings(mon: QmpMonitor, def: Domain): Promise<void> {
   for (const id of interfacesWithLinkDown(def)) await qmp.setLink(mon, id, false);
   await applyGraphicsPasswords(mon, def);
+  await applyBalloonAtStart(mon, def); // <stats period>, <currentMemory> below <memory> (balloon.ts)
 }
 
 /** Runs the start sequence; resolves with the running (or paused) VM. */
@@ -115,7 +151,7 @@ export async function startQemu(opts: StartOptions, onPhase?: (p: StartPhase) =>
     enter('prepare-definition');
     // <os firmware='efi'>: the loader and nvram come from QEMU's firmware descriptors (libvirt does this at start)
     // (on a copy: the selection belongs to this run's live definition, not to the persistent one)
-    if (def.os.firmware && !def.os.loader?.path) {
+    if (needsFirmwareSelection(def)) {
       def = structuredClone(def);
       selectFirmware(def, await loadFirmwareDescriptors(), paths.nvramDir ?? NVRAM_DIR);
     }
@@ -178,7 +214,10 @@ export async function startQemu(opts: StartOptions, onPhase?: (p: StartPhase) =>
     } catch (e) {
       // QEMU may close the monitor a moment before it has written why it fails: let it finish
       await waitForExit(pid, 2000);
-      const tail = (await logTail(paths.logFile)).trim().split('\n').filter((l) => !l.startsWith(' ')).slice(-3).join('\n');
+      // QEMU's own words: not the command line logged before them (one argument a line, ' \' ended)
+      const lines = (await logTail(paths.logFile)).trim().split('\n');
+      const said = lines.filter((l, i) => !l.startsWith(' ') && !l.endsWith(' \\') && !lines[i - 1]?.endsWith(' \\') && !l.endsWith(': starting up'));
+      const tail = said.slice(-3).join('\n');
       throw new TsvirtError('operation-failed', `QEMU for domain '${def.name}' failed to start: ${tail || toTsvirtError(e).message}`);
     }
     undo.push(() => mon.close());

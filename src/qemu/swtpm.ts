@@ -1,24 +1,36 @@
 // The TPM emulator of <tpm><backend type='emulator'>: one swtpm per TPM, started before QEMU
-// (libvirt's qemuTPMEmulatorStart), its state kept per domain UUID under the host root's
-// /var/lib/tsvirt/swtpm/<uuid>/tpm2 (or tpm1.2), its control socket under /run/tsvirt/swtpm.
+// (libvirt's qemuTPMEmulatorStart), its state kept per domain UUID under the instance's
+// <lib>/swtpm/<uuid>/tpm2 (or tpm1.2), its control socket under <run>/swtpm.
 // `--terminate` makes swtpm exit when QEMU closes the socket, so a crashed QEMU leaves none behind.
 import { spawn } from 'node:child_process';
-import { promises as fs, closeSync, openSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { promises as fs, constants as fsc, closeSync, openSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Domain, Tpm } from '../conf/domain-types.js';
 import type { HostRoot } from '../host/host-root.js';
 import { TsvirtError } from '../util/errors.js';
 import type { UndoStack } from '../util/undo.js';
 
 export const SWTPM_RECORD_PREFIX = 'swtpm:';
-const SWTPM = process.env.TSVIRT_SWTPM ?? '/usr/bin/swtpm';
+// read at each start: tests point it at a binary that fails
+const swtpmBinary = () => process.env.TSVIRT_SWTPM ?? '/usr/bin/swtpm';
 
-export function swtpmPaths(root: HostRoot, dom: Domain, index: number, tpm: Tpm): { stateDir: string; socket: string; log: string } {
+/** Where an instance keeps swtpm state (per domain UUID), control sockets and logs. */
+export interface SwtpmDirs { stateDir: string; runDir: string; logDir: string }
+
+/** libvirt's layout under a host root (/var/lib/.../swtpm, /run/.../swtpm, /var/log/.../swtpm). */
+export function hostSwtpmDirs(root: HostRoot): SwtpmDirs {
+  return { stateDir: root.path('/var/lib/tsvirt/swtpm'), runDir: root.path('/run/tsvirt/swtpm'), logDir: root.path('/var/log/tsvirt/swtpm') };
+}
+
+/** The folder with all TPM state of one domain (removed by undefine unless --keep-tpm). */
+export const swtpmDomainDir = (dirs: SwtpmDirs, uuid: string) => join(dirs.stateDir, uuid);
+
+export function swtpmPaths(dirs: SwtpmDirs, dom: Domain, index: number, tpm: Tpm): { stateDir: string; socket: string; log: string } {
   const v = tpm.backend.version === '2.0' ? 'tpm2' : 'tpm1.2';
   return {
-    stateDir: root.path(`/var/lib/tsvirt/swtpm/${dom.uuid}/${v}`),
-    socket: root.path(`/run/tsvirt/swtpm/${dom.uuid}-tpm${index}.sock`),
-    log: root.path(`/var/log/tsvirt/swtpm/${dom.name}-swtpm.log`),
+    stateDir: join(swtpmDomainDir(dirs, dom.uuid), v),
+    socket: join(dirs.runDir, `${dom.uuid}-tpm${index}.sock`),
+    log: join(dirs.logDir, `${dom.name}-swtpm.log`),
   };
 }
 
@@ -52,22 +64,30 @@ export async function stopSwtpm(pid: number, socket: string): Promise<void> {
  * Starts the swtpm of each emulator TPM; the live definition gets the socket QEMU connects to.
  * Returns the record entries ("swtpm:tpm0" -> "pid:socket") that stopSwtpms() takes back.
  */
-export async function startSwtpms(root: HostRoot, def: Domain, undo: UndoStack): Promise<Record<string, string>> {
+export async function startSwtpms(dirs: SwtpmDirs, def: Domain, undo: UndoStack): Promise<Record<string, string>> {
   const record: Record<string, string> = {};
   for (const [i, tpm] of (def.devices.tpms ?? []).entries()) {
     const be = tpm.backend;
     if (be.type !== 'emulator') continue;
     if (be.encryptionSecret) throw new TsvirtError('config-unsupported', 'TPM state encryption needs a secret driver, which tsvirt does not have yet');
     if (be.activePcrBanks) throw new TsvirtError('config-unsupported', 'choosing the active PCR banks needs swtpm_setup, which tsvirt does not run yet');
+    const SWTPM = swtpmBinary();
     try {
       await fs.access(SWTPM);
     } catch {
       throw new TsvirtError('operation-failed', `TPM emulator: '${SWTPM}' is not installed (package swtpm)`);
     }
-    const p = swtpmPaths(root, def, i, tpm);
-    for (const d of [p.stateDir, dirname(p.socket), dirname(p.log)]) await fs.mkdir(d, { recursive: true, mode: 0o700 });
-    await fs.rm(p.socket, { force: true });
-    const logFd = openSync(p.log, 'a', 0o600);
+    const p = swtpmPaths(dirs, def, i, tpm);
+    let logFd: number;
+    try {
+      for (const d of [p.stateDir, dirname(p.socket), dirname(p.log)]) await fs.mkdir(d, { recursive: true, mode: 0o700 });
+      // swtpm opens its state only when QEMU starts the TPM: check now that it can be written
+      await fs.access(p.stateDir, fsc.W_OK);
+      await fs.rm(p.socket, { force: true });
+      logFd = openSync(p.log, 'a', 0o600);
+    } catch (e) {
+      throw new TsvirtError('operation-failed', `cannot prepare the TPM emulator state of domain '${def.name}' in '${p.stateDir}': ${(e as Error).message}`);
+    }
     let pid: number;
     try {
       // its own session, like QEMU, so it outlives a tsvirtd restart
@@ -81,12 +101,14 @@ export async function startSwtpms(root: HostRoot, def: Domain, undo: UndoStack):
       closeSync(logFd);
     }
     undo.push(() => stopSwtpm(pid, p.socket));
+    // swtpm makes its socket a few ms after exec: poll fast at first (a 50 ms step cost ~70 ms per start)
+    const deadline = Date.now() + 5000;
     for (let t = 0; !(await fs.stat(p.socket).catch(() => undefined)); t++) {
-      if (!alive(pid) || t > 100) {
+      if (!alive(pid) || Date.now() > deadline) {
         const log = await fs.readFile(p.log, 'utf8').catch(() => '');
         throw new TsvirtError('operation-failed', `swtpm did not start for TPM ${i} of domain '${def.name}': ${log.trim().split('\n').slice(-3).join(' ') || 'no socket'}`);
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, t < 100 ? 2 : 50));
     }
     be.socket = p.socket;
     record[`${SWTPM_RECORD_PREFIX}tpm${i}`] = `${pid}:${p.socket}`;

@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import type { Disk, NetInterface } from '../conf/domain-types.js';
 import { TsvirtError } from '../util/errors.js';
 import * as qmp from './qmp-commands.js';
+import { balloonPath, guestMemoryStats, type GuestMemoryStats } from './balloon.js';
 import type { QemuVm } from './vm.js';
 
 export interface BlockCounters {
@@ -59,20 +60,22 @@ export async function nicCounters(nic: NetInterface): Promise<NicCounters> {
   }
 }
 
-export interface MemoryCounters {
+export interface MemoryCounters extends GuestMemoryStats {
   /** balloon size: the memory the guest has now */
   actualKiB: number;
   /** resident set size of the QEMU process */
   rssKiB: number;
 }
 
-/** The balloon's size (or the defined memory without a balloon) and QEMU's RSS. */
+/** The balloon's size (or the defined memory without a balloon), the guest's own statistics, QEMU's RSS. */
 export async function memoryCounters(vm: QemuVm): Promise<MemoryCounters> {
   let actualKiB = vm.live.currentMemory ?? vm.live.memory;
-  if (vm.live.devices.memballoon && vm.live.devices.memballoon.model !== 'none') {
+  let guest: GuestMemoryStats = {};
+  if (balloonPath(vm.live)) {
     actualKiB = Math.floor((await qmp.queryBalloon(vm.monitor)).actual / 1024);
+    guest = await guestMemoryStats(vm.monitor, vm.live);
   }
-  return { actualKiB, rssKiB: await rssKiB(vm.pid) };
+  return { actualKiB, ...guest, rssKiB: await rssKiB(vm.pid) };
 }
 
 async function rssKiB(pid: number): Promise<number> {

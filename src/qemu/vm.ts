@@ -8,6 +8,7 @@ import type { QmpMonitor } from './qmp-monitor.js';
 import * as qmp from './qmp-commands.js';
 import { cpuTimeNs, isAlive, killPid, waitForExit } from './qemu-process.js';
 import { stopVirtiofsds } from './virtiofsd.js';
+import { AGENT_SHUTDOWN_TIMEOUT_SEC, GuestAgent, agentChannelIndex, type AgentLifecycle, type AgentLifecycleReason } from './guest-agent.js';
 
 export type VmState = 'running' | 'paused' | 'shutoff';
 export type LifecycleEventName = 'started' | 'suspended' | 'resumed' | 'stopped' | 'shutdown' | 'crashed';
@@ -21,6 +22,8 @@ export interface VmChange {
 
 export interface VmEvents {
   change: [VmChange];
+  /** the guest agent connected or went away (the live XML's channel state is already updated) */
+  agent: [AgentLifecycle];
 }
 
 /** How long a destroy waits for QEMU to quit before killing it, and what --graceful allows. */
@@ -41,6 +44,9 @@ export class QemuVm extends EventEmitter<VmEvents> {
   /** what host resource providers took for this VM (kept in the status file) */
   record: Record<string, string> = {};
   private resolveStopped!: (c: VmChange) => void;
+  /** the qemu-ga client, when the domain has an org.qemu.guest_agent.0 unix channel */
+  readonly agent?: GuestAgent;
+  private readonly agentIndex: number;
 
   constructor(
     readonly pid: number,
@@ -55,6 +61,47 @@ export class QemuVm extends EventEmitter<VmEvents> {
     this.stopped = new Promise((r) => (this.resolveStopped = r));
     monitor.on('event', (ev) => this.onQmpEvent(ev.event, ev.data ?? {}));
     monitor.on('close', () => void this.onMonitorClosed());
+    this.agentIndex = agentChannelIndex(live);
+    const channel = live.devices.channels[this.agentIndex];
+    const socket = channel?.source?.path;
+    if (channel && socket) {
+      this.agent = new GuestAgent(socket);
+      this.agent.on('lifecycle', (ev) => {
+        const ch = this.live.devices.channels[this.agentIndex];
+        if (ch?.target) ch.target.state = ev.state;
+        this.emit('agent', ev);
+      });
+      // the state QEMU knows now (a guest already running when tsvirtd re-attaches)
+      if (channel.target) channel.target.state ??= 'disconnected';
+      this.agent.setGuestOpen(channel.target?.state === 'connected', 'unknown', false);
+      void this.refreshAgentState();
+    }
+  }
+
+  /** The guest agent, for the commands that need it; libvirt's errors when it cannot be used. */
+  requireAgent(): GuestAgent {
+    // libvirt's qemuDomainAgentAvailable, in its order
+    if (this.state !== 'running' || this.destroying) throw new TsvirtError('operation-invalid', 'domain is not running');
+    if (!this.agent) throw new TsvirtError('argument-unsupported', 'QEMU guest agent is not configured');
+    if (!this.agent.connected) throw new TsvirtError('agent-unresponsive', 'Guest agent is not responding: QEMU guest agent is not connected');
+    return this.agent;
+  }
+
+  /** Reads the guest side of the agent channel from QEMU (query-chardev frontend-open). */
+  async refreshAgentState(reason: AgentLifecycleReason = 'channel'): Promise<void> {
+    const alias = this.live.devices.channels[this.agentIndex]?.alias;
+    if (!this.agent || !alias) return;
+    try {
+      const info = (await qmp.queryChardev(this.monitor)).find((c) => c.label === `char${alias}`);
+      if (info && info['frontend-open'] !== undefined) this.agent.setGuestOpen(info['frontend-open'], reason);
+    } catch {
+      // the monitor went away: the VM is stopping
+    }
+  }
+
+  /** Reports the agent's state as an event whether it changed or not (libvirt does at domain start). */
+  reportAgentState(reason: AgentLifecycleReason = 'domain-started'): void {
+    this.agent?.setGuestOpen(this.agent.connected, reason, true);
   }
 
   get running(): boolean {
@@ -78,12 +125,14 @@ export class QemuVm extends EventEmitter<VmEvents> {
   async shutdown(modes: string[] = []): Promise<void> {
     this.requireRunning();
     this.checkModes(modes);
+    if (await this.viaAgent(modes, 'powerdown')) return;
     await qmp.systemPowerdown(this.monitor);
   }
 
   async reboot(modes: string[] = []): Promise<void> {
     this.requireRunning();
     this.checkModes(modes);
+    if (await this.viaAgent(modes, 'reboot')) return;
     // as libvirt's "fake reboot": power button, then reset instead of exit when the guest powers off
     this.fakeReboot = true;
     try {
@@ -94,10 +143,30 @@ export class QemuVm extends EventEmitter<VmEvents> {
     }
   }
 
+  /**
+   * libvirt's qemuDomainShutdownFlags order: the agent when asked for (or, with no mode, when it
+   * is connected), then ACPI unless only the agent was asked for. True when the agent did it.
+   */
+  private async viaAgent(modes: string[], mode: 'powerdown' | 'reboot'): Promise<boolean> {
+    const agentAsked = modes.includes('agent');
+    const acpiAsked = modes.includes('acpi');
+    const useAgent = agentAsked || (modes.length === 0 && this.agent?.connected === true);
+    if (!useAgent) return false;
+    const agentOnly = agentAsked && !acpiAsked;
+    try {
+      const agent = this.requireAgent();
+      await agent.command('guest-shutdown', { mode }, { timeoutSec: AGENT_SHUTDOWN_TIMEOUT_SEC, awaitEvent: mode === 'reboot' ? 'reset' : 'shutdown' });
+      return true;
+    } catch (e) {
+      if (agentOnly) throw e;
+      return false; // the power button then
+    }
+  }
+
   private checkModes(modes: string[]): void {
-    const unsupported = modes.filter((m) => m !== 'acpi');
+    const unsupported = modes.filter((m) => m !== 'acpi' && m !== 'agent');
     if (modes.length > 0 && unsupported.length === modes.length) {
-      throw new TsvirtError('operation-unsupported', `shutdown mode(s) ${unsupported.join(', ')} not supported by the QEMU driver; use --mode acpi`);
+      throw new TsvirtError('operation-unsupported', `shutdown mode(s) ${unsupported.join(', ')} not supported by the QEMU driver; use --mode acpi or agent`);
     }
   }
 
@@ -162,7 +231,15 @@ export class QemuVm extends EventEmitter<VmEvents> {
   private onQmpEvent(name: string, data: Record<string, unknown>): void {
     switch (name) {
       case 'SHUTDOWN':
+        if (data.guest) this.agent?.notifyEvent(data.reason === 'guest-reset' ? 'reset' : 'shutdown');
         void this.onShutdown(String(data.reason ?? ''), Boolean(data.guest));
+        break;
+      case 'RESET':
+        if (data.guest) this.agent?.notifyEvent('reset');
+        break;
+      case 'VSERPORT_CHANGE':
+        // the guest opened or closed a virtio-serial port: for the agent's, qemu-ga came or went
+        if (this.agent && data.id === this.live.devices.channels[this.agentIndex]?.alias) this.agent.setGuestOpen(Boolean(data.open), 'channel');
         break;
       case 'STOP':
         if (!this.expectStop && !this.destroying && this.state === 'running' && !this.guestShutdownSeen) {
@@ -237,6 +314,7 @@ export class QemuVm extends EventEmitter<VmEvents> {
       await waitForExit(this.pid, 2000);
     }
     await stopVirtiofsds(this.record); // the virtiofs daemons serve only this QEMU
+    this.agent?.close();
     let change: VmChange;
     if (this.destroying) change = { state: 'shutoff', reason: 'destroyed', event: 'stopped', detail: 'destroyed' };
     else if (this.exitReason) change = { state: 'shutoff', reason: this.exitReason.reason, event: 'stopped', detail: this.exitReason.detail };

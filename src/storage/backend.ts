@@ -35,6 +35,8 @@ export interface PoolBackend {
   /** creates `vol` (already named and checked), empty or as a copy of `from` */
   createVolume(pool: StoragePool, vol: StorageVolume, from?: VolumeSource, progress?: ProgressFn): Promise<void>;
   deleteVolume(pool: StoragePool, vol: StorageVolume): Promise<void>;
+  /** renames volume `from` to `to`, replacing `to` when it exists (a write under a temporary name ends so) */
+  renameVolume(pool: StoragePool, from: string, to: string): Promise<void>;
   resizeVolume(pool: StoragePool, vol: StorageVolume, bytes: number, shrink: boolean): Promise<void>;
   wipeVolume(pool: StoragePool, vol: StorageVolume, progress?: ProgressFn): Promise<void>;
 }

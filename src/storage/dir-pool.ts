@@ -102,6 +102,10 @@ export const dirPoolBackend: PoolBackend = {
   async deleteVolume(_pool, vol) {
     await fs.rm(vol.target.path!);
   },
+  async renameVolume(pool, from, to) {
+    // rename(2) replaces `to` at once: a reader sees the old file or the new one, never half of one
+    await fs.rename(path.join(pool.target.path, from), path.join(pool.target.path, to));
+  },
   async resizeVolume(_pool, vol, bytes, shrink) {
     await resizeImage(vol.target.path!, vol.target.format ?? 'raw', bytes, shrink);
   },

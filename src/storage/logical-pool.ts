@@ -83,6 +83,11 @@ export const logicalPoolBackend: PoolBackend = {
   async deleteVolume(pool, vol) {
     await lvm('lvremove', ['-f', `${vg(pool)}/${vol.name}`]);
   },
+  async renameVolume(pool, from, to) {
+    // lvrename cannot replace: the old volume goes first
+    if ((await lvs(pool)).some((v) => v.name === to)) await lvm('lvremove', ['-f', `${vg(pool)}/${to}`]);
+    await lvm('lvrename', [vg(pool), from, to]);
+  },
   async resizeVolume(pool, vol, bytes) {
     await lvm('lvresize', ['-f', '-L', `${bytes}b`, `${vg(pool)}/${vol.name}`]);
   },

@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'auth-failed'
   | 'hook-failed'
   | 'agent-unresponsive'
+  | 'argument-unsupported'
+  | 'no-hostname'
   | 'no-storage-pool'
   | 'no-storage-vol'
   | 'no-network'
@@ -44,6 +46,8 @@ export const LIBVIRT_ERROR_NUMBER: Record<ErrorCode, number> = {
   'auth-failed': 45,
   'hook-failed': 70,
   'agent-unresponsive': 86,
+  'argument-unsupported': 74,
+  'no-hostname': 108,
   'no-storage-pool': 49,
   'no-storage-vol': 50,
   'no-network': 43,

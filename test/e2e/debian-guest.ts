@@ -143,15 +143,44 @@ export class GuestShell {
     await this.con.waitFor(re, ms, at);
     const text = this.con.text.slice(at);
     const m = re.exec(text)!;
+    // the shell's next prompt belongs to this command, not to the next one's output
+    await this.con.waitFor(/[#$] $/, 10_000, at + m.index).catch(() => undefined);
     const typed = `"${tag.slice(0, 3)}""${tag.slice(3)}`;
     // (the echo of the typed line, while echo is still on, is left out)
     // (bash's bracketed-paste switches are not output)
-    const out = text.slice(0, m.index).replace(/\r|\x1b\[\?2004[hl]/g, '').split('\n').filter((l) => !l.includes(typed)).join('\n').trim();
+    // (nor is the prompt printed after the previous command's marker: it comes first here)
+    const lines = text.slice(0, m.index).replace(/\r|\x1b\[\?2004[hl]/g, '').split('\n').filter((l) => !l.includes(typed));
+    while (lines.length && lines[0]!.trim() === '') lines.shift();
+    if (lines.length && /^\S+@\S+:.*[#$] ?$/.test(lines[0]!)) lines.shift();
+    const out = lines.join('\n').trim();
     return { out, code: Number(m[1]) };
+  }
+
+  /** runs a shell command that must succeed; resolves with its output */
+  async must(cmd: string, ms?: number): Promise<string> {
+    const r = await this.run(cmd, ms);
+    if (r.code !== 0) throw new Error(`in the guest, '${cmd}' failed (${r.code}): ${r.out}`);
+    return r.out;
   }
 
   close(): void {
     this.con.type(Buffer.from([0x1d]));
     setTimeout(() => this.con.kill(), 2000).unref();
+  }
+}
+
+/** Polls `probe` every second until it gives a value; fails after `ms` with the last error. */
+export async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }

@@ -94,12 +94,18 @@ test('web UI: login, create, consoles, shutdown, XML errors, delete', { timeout:
     // a new 64 MiB qcow2 volume in the default pool for its disk
     await page.check('input[name=new-volume]');
     await page.fill('input[name=new-volume-size]', '0.0625');
+    // a cloud-init seed: made after define, attached as a CD-ROM (the test guest ignores it)
+    await page.check('input[name=cloud-init]');
+    await page.fill('input[name=cloud-init-password]', 'web-secret');
+    await page.fill('textarea[name=cloud-init-ssh-keys]', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHdlYnRlc3RrZXl3ZWJ0ZXN0a2V5d2VidGVzdGtleQ web@test');
     await shot(page, 'create-form');
     await page.click('button[name=create]');
     await page.waitForURL(`**/#/vm/${VM}`);
     await page.waitForSelector('[data-state=shutoff]');
     assert.match((await d.cli(['dumpxml', '--inactive', VM])).stdout, /<source pool='default' volume='webvm\.qcow2'\/>/);
     assert.match((await d.cli(['vol-info', '--pool', 'default', 'webvm.qcow2'])).stdout, /Capacity:\s+64\.00 MiB/);
+    assert.match((await d.cli(['dumpxml', '--inactive', VM])).stdout, /<disk type='volume' device='cdrom'>[\s\S]*?<source pool='default' volume='webvm-cidata\.iso'\/>/);
+    assert.match((await d.cli(['vol-list', 'default'])).stdout, /webvm-cidata\.iso/);
     await shot(page, 'details-overview');
   });
 

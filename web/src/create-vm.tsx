@@ -7,6 +7,7 @@ import { go, type Notify } from './app.js';
 import { newVmXml, type NewVm } from './domain-xml.js';
 import { NAME_RE, toBytes } from './format.js';
 import { volumeXml } from './resource-xml.js';
+import { CloudInitFields, NO_CLOUD_INIT, cloudInitParams, cloudInitProblem, type CloudInitChoice } from './create-vm-cloud-init.js';
 
 interface Choice { value: string; label: string }
 
@@ -27,6 +28,7 @@ export function CreateVm(props: { methods: Set<string>; notify: Notify }) {
   const [pools, setPools] = useState<string[]>([]);
   /** a new volume for the disk: made in `pool` before the domain is defined */
   const [newVol, setNewVol] = useState<{ on: boolean; pool: string; sizeGiB: number }>({ on: false, pool: '', sizeGiB: 8 });
+  const [cloudInit, setCloudInit] = useState<CloudInitChoice>(NO_CLOUD_INIT);
   const set = <K extends keyof NewVm>(k: K, value: NewVm[K]) => setV((old) => ({ ...old, [k]: value }));
 
   useEffect(() => {
@@ -64,7 +66,7 @@ export function CreateVm(props: { methods: Set<string>; notify: Notify }) {
     : v.boot === 'disk' && !newVol.on && !v.disk.trim() && !v.cdrom.trim() ? 'Give a disk image or an ISO to boot from.'
     : !(v.memoryMiB >= 16) ? 'Memory must be at least 16 MiB.'
     : !(v.vcpus >= 1 && Number.isInteger(v.vcpus)) ? 'vCPUs must be a whole number of 1 or more.'
-    : '';
+    : cloudInitProblem(cloudInit);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -78,6 +80,13 @@ export function CreateVm(props: { methods: Set<string>; notify: Notify }) {
         madeVol = true;
       }
       const d = await call('domain.define', { xml });
+      if (cloudInit.on) {
+        // a VM whose seed could not be made is not left defined (it would boot unconfigured)
+        await call('domain.attachCloudInit', cloudInitParams(d.name, cloudInit)).catch(async (err) => {
+          await call('domain.undefine', { domain: d.name }).catch(() => undefined);
+          throw err;
+        });
+      }
       notify('info', `Created ${d.name}${madeVol ? ` with a new ${newVol.sizeGiB} GiB volume ${newVol.pool}/${volName}` : ''}`);
       go(`/vm/${encodeURIComponent(d.name)}`);
     } catch (err) {
@@ -162,6 +171,7 @@ export function CreateVm(props: { methods: Set<string>; notify: Notify }) {
             </label>
           </div>
         </fieldset>
+        {methods.has('domain.attachCloudInit') && pools.length > 0 && <CloudInitFields value={cloudInit} pools={pools} onChange={setCloudInit} />}
         <fieldset>
           <legend>Network and display</legend>
           <label>Network

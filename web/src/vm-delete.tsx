@@ -32,7 +32,8 @@ export function DeleteVm(props: { dom: DomainSummary; notify: Notify; onClose: (
     try {
       if (isActive(dom.state)) await call('domain.destroy', { domain: dom.name });
       const storage = withStorage ? [...chosen] : undefined;
-      const r = dom.persistent ? await call('domain.undefine', { domain: dom.name, storage }) : {};
+      // its UEFI variables go with it, as virt-manager's delete removes them
+      const r = dom.persistent ? await call('domain.undefine', { domain: dom.name, storage, nvram: true }) : {};
       const removed = (r.volumes ?? []).filter((v) => v.removed).length;
       const failed = (r.volumes ?? []).filter((v) => !v.removed).map((v) => v.error);
       if (failed.length) notify('error', `Deleted ${dom.name}, but not all its volumes: ${failed.join('; ')}`);

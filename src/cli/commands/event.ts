@@ -9,6 +9,10 @@ import { EVENT_LOOP_OPTS, eventLoop, timeoutOf } from './event-loop.js';
 const SUPPORTED: Record<string, (ev: TsvirtEvent) => string | undefined> = {
   lifecycle: (ev) => (ev.type === 'lifecycle' ? formatLifecycleEvent(ev) : undefined),
   'device-removed': (ev) => (ev.type === 'device-removed' ? `event 'device-removed' for domain '${ev.domain.name}': ${ev.alias}\n` : undefined),
+  // virsh's words for the state and reason (virshEventAgentLifecycleState/Reason)
+  'agent-lifecycle': (ev) => (ev.type === 'agent-lifecycle'
+    ? `event 'agent-lifecycle' for domain '${ev.domain.name}': state: '${ev.state}' reason: '${{ unknown: 'unknown', 'domain-started': 'domain started', channel: 'channel event' }[ev.reason]}'\n`
+    : undefined),
 };
 const KNOWN = [
   'lifecycle', 'reboot', 'rtc-change', 'watchdog', 'io-error', 'graphics', 'io-error-reason', 'control-error',

@@ -4,6 +4,7 @@ import { CliError, GROUPS, type CommandDef, type GroupKey, type OptDef } from '.
 
 function synopsisPart(o: OptDef): string {
   const kind = o.type === 'number' ? 'number' : 'string';
+  if (o.multiple) return `[[--${o.name}] <${kind}>]...`;
   switch (o.type) {
     case 'bool': return `[--${o.name}]`;
     case 'data': return o.required ? `<${o.name}>` : `[<${o.name}>]`;
@@ -14,7 +15,7 @@ function synopsisPart(o: OptDef): string {
 function optionLabel(o: OptDef): string {
   const kind = o.type === 'number' ? 'number' : 'string';
   if (o.type === 'bool') return `--${o.name}`;
-  if (o.type === 'data') return `[--${o.name}] <${kind}>`;
+  if (o.type === 'data' || o.multiple) return `[--${o.name}] <${kind}>`;
   return `--${o.name} <${kind}>`;
 }
 

@@ -82,10 +82,16 @@ export const lifecycleCommands: CommandDef[] = [
       { name: 'remove-all-storage', type: 'bool', help: 'remove all associated storage volumes (use with caution)' },
       { name: 'nvram', type: 'bool', help: 'remove nvram file' },
       { name: 'keep-nvram', type: 'bool', help: 'keep nvram file' },
+      { name: 'tpm', type: 'bool', help: 'remove TPM state' },
+      { name: 'keep-tpm', type: 'bool', help: 'keep TPM state' },
     ],
     async handler(ctx, args) {
       if (args.bool('nvram') && args.bool('keep-nvram')) throw new CliError('Options --nvram and --keep-nvram are mutually exclusive');
-      const nvram = { nvram: args.bool('nvram') || undefined, keepNvram: args.bool('keep-nvram') || undefined };
+      if (args.bool('tpm') && args.bool('keep-tpm')) throw new CliError('Options --tpm and --keep-tpm are mutually exclusive');
+      const nvram = {
+        nvram: args.bool('nvram') || undefined, keepNvram: args.bool('keep-nvram') || undefined,
+        tpm: args.bool('tpm') || undefined, keepTpm: args.bool('keep-tpm') || undefined,
+      };
       if (args.bool('remove-all-storage') || args.str('storage') !== undefined) return undefineWithStorage(ctx, args, nvram);
       await domainCall(ctx, args, 'domain.undefine', nvram, 'undefine', 'has been undefined');
     },

@@ -202,20 +202,29 @@ export const networkCommands: CommandDef[] = [
       { name: 'source', type: 'string', help: 'address source: \'lease\' (default), \'agent\', or \'arp\'' }],
     async handler(ctx, args) {
       const src = args.str('source') ?? 'lease';
-      if (src !== 'lease') throw new CliError(`address source '${src}' is not supported (only lease)`);
+      if (src !== 'lease' && src !== 'agent' && src !== 'arp') throw new CliError(`Unknown data source '${src}'`);
       const c = await ctx.client();
       const domain = args.str('domain')!;
-      const { interfaces } = await netContext(undefined, undefined, () => c.call('domain.interfaceAddresses', { domain }));
+      type Row = { name: string; mac?: string; addrs: Array<{ type?: 'ipv4' | 'ipv6'; ip: string; prefix: number }> };
+      const interfaces: Row[] = src === 'agent'
+        ? (await netContext(undefined, undefined, () => c.call('domain.agentInterfaces', { domain }))).interfaces
+        // the lease source lists only the NICs that have a lease, as libvirt's
+        : (await netContext(undefined, undefined, () => c.call('domain.interfaceAddresses', { domain, source: src }))).interfaces.filter((i) => i.addrs.length > 0);
       const want = args.str('interface');
-      const list = interfaces.filter((i) => !want || i.name === want || i.mac === want);
+      const list = interfaces.filter((i) => !want || i.name === want);
       if (args.json) return ctx.out(printJson(list));
-      // virsh's fixed columns (cmdDomIfAddr), not a sized table; the lease source lists only NICs with a lease
+      // virsh's fixed columns (cmdDomIfAddr), not a sized table
       const pad = (t: string, n: number) => t.padEnd(n);
       if (!ctx.quiet) ctx.out(` ${pad('Name', 10)} ${pad('MAC address', 20)} ${pad('Protocol', 8)}     Address\n${'-'.repeat(79)}\n`);
       for (const i of list) {
+        if (i.addrs.length === 0) {
+          ctx.out(` ${pad(i.name, 10)} ${pad(i.mac ?? 'N/A', 17)}    ${pad('N/A', 12)} N/A\n`);
+          continue;
+        }
         i.addrs.forEach((a, k) => {
           const first = k === 0 || args.bool('full');
-          ctx.out(` ${pad(first ? i.name : '-', 10)} ${pad(first ? i.mac : '-', 17)}    ${pad('ipv4', 12)} ${a.ip}/${a.prefix}\n`);
+          const type = a.type ?? (a.ip.includes(':') ? 'ipv6' : 'ipv4');
+          ctx.out(` ${pad(first ? i.name : '-', 10)} ${pad(first ? (i.mac ?? '') : '-', 17)}    ${pad(type, 12)} ${a.ip}/${a.prefix}\n`);
         });
       }
     },

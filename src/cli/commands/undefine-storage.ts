@@ -3,7 +3,7 @@
 import { withContext } from '../errors.js';
 import { CliError, type Args, type Ctx } from '../types.js';
 
-export async function undefineWithStorage(ctx: Ctx, args: Args, base: { nvram?: boolean; keepNvram?: boolean }): Promise<void> {
+export async function undefineWithStorage(ctx: Ctx, args: Args, base: { nvram?: boolean; keepNvram?: boolean; tpm?: boolean; keepTpm?: boolean }): Promise<void> {
   const domain = args.str('domain')!;
   const all = args.bool('remove-all-storage');
   const wanted = args.str('storage')?.split(',').map((s) => s.trim()).filter(Boolean);

@@ -1,6 +1,6 @@
 // Domain procedures beyond the basics (procs-domain-devices.ts): device changes, statistics,
 // addresses, keys, job/control/block info and security labels, each one API call.
-import type { ParamsOf } from '../../protocol/methods.js';
+import type { ParamsOf, ResultOf } from '../../protocol/methods.js';
 import type { NonnullDomain } from '../../protocol/libvirt/remote-types.js';
 import { TypedParamType } from '../../protocol/libvirt/remote-types.js';
 import { TsvirtError } from '../../util/errors.js';
@@ -13,7 +13,13 @@ const AFFECT_CONFIG = 2;
 const VCPU_MAXIMUM = 4;
 const VCPU_GUEST = 8;
 const VCPU_RUNNING = 1;
-const MEMORY_STAT = { ACTUAL_BALLOON: 6, RSS: 7 };
+// virDomainMemoryStatTags, in the order libvirt reports them (balloon first, RSS last)
+const MEMORY_STAT_ORDER: Array<[number, keyof ResultOf<'domain.memoryStats'>]> = [
+  [6, 'actualKiB'], [0, 'swapInKiB'], [1, 'swapOutKiB'], [2, 'majorFaults'], [3, 'minorFaults'], [4, 'unusedKiB'],
+  [5, 'availableKiB'], [8, 'usableKiB'], [9, 'lastUpdate'], [10, 'diskCachesKiB'], [11, 'hugetlbPgalloc'], [12, 'hugetlbPgfail'],
+  [7, 'rssKiB'],
+];
+const MEM_MAXIMUM = 4;
 const ADDR_SRC = { LEASE: 0, AGENT: 1, ARP: 2 };
 const KEYCODE_SETS: Record<number, 'linux' | 'xt' | 'atset1' | 'qnum'> = { 0: 'linux', 1: 'xt', 2: 'atset1', 9: 'qnum' };
 const KEYCODE_SET_NAMES = ['linux', 'xt', 'atset1', 'atset2', 'atset3', 'osx', 'xt_kbd', 'usb', 'win32', 'qnum'];
@@ -78,8 +84,18 @@ export const domainDeviceImpls: Impls = {
   },
   DOMAIN_MEMORY_STATS: async ({ dom, maxStats }, ctx) => {
     const m = await ctx.call('domain.memoryStats', { domain: domRef(dom) });
-    const stats = [{ tag: MEMORY_STAT.ACTUAL_BALLOON, val: BigInt(m.actualKiB) }, { tag: MEMORY_STAT.RSS, val: BigInt(m.rssKiB) }];
+    const stats = MEMORY_STAT_ORDER.flatMap(([tag, key]) => (m[key] === undefined ? [] : [{ tag, val: BigInt(Math.round(m[key]!)) }]));
     return { stats: stats.slice(0, maxStats) };
+  },
+  // the flagless call changes the running domain (VIR_DOMAIN_AFFECT_LIVE), as libvirt's does
+  DOMAIN_SET_MEMORY: async ({ dom, memory }, ctx) => void (await ctx.call('domain.setMemory', { domain: domRef(dom), kib: Number(memory), live: true })),
+  DOMAIN_SET_MEMORY_FLAGS: async ({ dom, memory, flags }, ctx) => {
+    if (flags & MEM_MAXIMUM) throw new TsvirtError('operation-unsupported', 'changing the maximum memory (setmaxmem) is not supported by tsvirt');
+    await ctx.call('domain.setMemory', { domain: domRef(dom), kib: Number(memory), live: (flags & AFFECT_LIVE) !== 0, config: (flags & AFFECT_CONFIG) !== 0 });
+  },
+  DOMAIN_SET_MEMORY_STATS_PERIOD: async ({ dom, period, flags }, ctx) => {
+    if (period < 0) throw new TsvirtError('invalid-arg', 'invalid stats period; number must be >= 0');
+    await ctx.call('domain.setMemoryStatsPeriod', { domain: domRef(dom), seconds: period, live: (flags & AFFECT_LIVE) !== 0, config: (flags & AFFECT_CONFIG) !== 0 });
   },
   DOMAIN_GET_VCPUS: async ({ dom, maxinfo, maplen }, ctx) => {
     if (maxinfo < 0 || maplen < 0 || maxinfo * maplen > 8388608) throw new TsvirtError('invalid-arg', 'vCPU count or map length out of range');
@@ -108,14 +124,18 @@ export const domainDeviceImpls: Impls = {
   },
   DOMAIN_GET_VCPUS_FLAGS: async ({ dom, flags }, ctx) => {
     if ((flags & AFFECT_LIVE) && (flags & AFFECT_CONFIG)) throw new TsvirtError('invalid-arg', "Flags 'live' and 'config' are mutually exclusive");
-    if (flags & VCPU_GUEST) throw new TsvirtError('operation-unsupported', 'guest vCPU counts need the QEMU guest agent, which tsvirt does not use');
+    if (flags & VCPU_GUEST) throw new TsvirtError('operation-unsupported', 'guest vCPU counts (guest-get-vcpus through the QEMU guest agent) are not supported by tsvirt yet');
     const config = (flags & AFFECT_CONFIG) !== 0 || ((flags & AFFECT_LIVE) === 0 && !(await isActive(ctx, dom)));
     return { num: (await ctx.call('domain.getVcpuCount', { domain: domRef(dom), config, maximum: (flags & VCPU_MAXIMUM) !== 0 })).count };
   },
   DOMAIN_INTERFACE_ADDRESSES: async ({ dom, source }, ctx) => {
-    if (source === ADDR_SRC.AGENT) throw new TsvirtError('operation-unsupported', 'QEMU guest agent is not configured');
-    if (source !== ADDR_SRC.LEASE) throw new TsvirtError('invalid-arg', `address source ${source === ADDR_SRC.ARP ? 'arp' : source} is not supported (only lease)`);
-    const { interfaces } = await ctx.call('domain.interfaceAddresses', { domain: domRef(dom) });
+    if (source === ADDR_SRC.AGENT) {
+      // the guest's own view: every interface, lo and those without addresses included
+      const { interfaces } = await ctx.call('domain.agentInterfaces', { domain: domRef(dom) });
+      return { ifaces: interfaces.map((i) => ({ name: i.name, hwaddr: i.mac ?? null, addrs: i.addrs.map((a) => ({ type: a.type === 'ipv6' ? 1 : 0, addr: a.ip, prefix: a.prefix })) })) };
+    }
+    if (source !== ADDR_SRC.LEASE && source !== ADDR_SRC.ARP) throw new TsvirtError('invalid-arg', `Unknown IP address data source ${source}`);
+    const { interfaces } = await ctx.call('domain.interfaceAddresses', { domain: domRef(dom), source: source === ADDR_SRC.ARP ? 'arp' : 'lease' });
     // libvirt's lease source lists only the NICs that have leases
     return {
       ifaces: interfaces.filter((i) => i.addrs.length > 0).map((i) => ({

@@ -65,6 +65,8 @@ function modes(flags: number): Array<'acpi' | 'agent' | 'initctl' | 'signal' | '
 
 const UNDEFINE_NVRAM = 4;
 const UNDEFINE_KEEP_NVRAM = 8;
+const UNDEFINE_TPM = 32;
+const UNDEFINE_KEEP_TPM = 64;
 const START_PAUSED = 1;
 const XML_INACTIVE = 2;
 
@@ -93,7 +95,8 @@ export const domainImpls: Impls = {
   }),
   DOMAIN_UNDEFINE: async ({ dom }, ctx) => void (await ctx.call('domain.undefine', { domain: domRef(dom) })),
   DOMAIN_UNDEFINE_FLAGS: async ({ dom, flags }, ctx) =>
-    void (await ctx.call('domain.undefine', { domain: domRef(dom), nvram: (flags & UNDEFINE_NVRAM) !== 0, keepNvram: (flags & UNDEFINE_KEEP_NVRAM) !== 0 })),
+    void (await ctx.call('domain.undefine', { domain: domRef(dom), nvram: (flags & UNDEFINE_NVRAM) !== 0, keepNvram: (flags & UNDEFINE_KEEP_NVRAM) !== 0,
+      tpm: (flags & UNDEFINE_TPM) !== 0, keepTpm: (flags & UNDEFINE_KEEP_TPM) !== 0 })),
 
   DOMAIN_CREATE: async ({ dom }, ctx) => void (await ctx.call('domain.start', { domain: domRef(dom) })),
   DOMAIN_CREATE_WITH_FLAGS: async ({ dom, flags }, ctx) => ({

@@ -1,12 +1,12 @@
 // Event callbacks of libvirt's protocol. A client registers callbacks (per object kind and
 // event id, optionally for one object); each becomes a subscription to the daemon's event
 // bus, which relays the events it has as libvirt's messages: domain lifecycle and
-// device-removed, network lifecycle, storage pool lifecycle and refresh. Every other event
+// device-removed, agent lifecycle, network lifecycle, storage pool lifecycle and refresh. Every other event
 // id registers fine and simply never fires, as on a libvirtd whose driver never raises that
 // event. Subscriptions end with their deregister call or with the connection.
 import { EVENT_NUMBER, eventDetailNumber } from '../../protocol/libvirt/enums.js';
 import {
-  DOMAIN_EVENT_ID_DEVICE_REMOVED, DOMAIN_EVENT_ID_LIFECYCLE, EVENT_ID_LAST, LEGACY_DOMAIN_EVENT_ID_MAX, NETWORK_EVENT_ID_LIFECYCLE,
+  DOMAIN_EVENT_ID_AGENT_LIFECYCLE, DOMAIN_EVENT_ID_DEVICE_REMOVED, DOMAIN_EVENT_ID_LIFECYCLE, EVENT_ID_LAST, LEGACY_DOMAIN_EVENT_ID_MAX, NETWORK_EVENT_ID_LIFECYCLE,
   STORAGE_POOL_EVENT_ID_LIFECYCLE, STORAGE_POOL_EVENT_ID_REFRESH, eventMessages,
 } from '../../protocol/libvirt/procs-events.js';
 import { NETWORK_EVENTS, POOL_EVENTS, type TsvirtEvent } from '../../protocol/types.js';
@@ -75,6 +75,10 @@ function eventsOf(conn: RpcConnection): ConnectionEvents {
   return e;
 }
 
+/** libvirt's virConnectDomainEventAgentLifecycleState and ...Reason */
+const AGENT_STATE = { connected: 1, disconnected: 2 } as const;
+const AGENT_REASON = { unknown: 0, 'domain-started': 1, channel: 2 } as const;
+
 type Relay = (conn: RpcConnection, ev: TsvirtEvent) => void;
 type Msg<T> = { num: number; body: XdrType<T> };
 
@@ -99,6 +103,14 @@ function relayOf(cb: Callback, callbackID: number): Relay | undefined {
     const send = domainSend(eventMessages.DOMAIN_EVENT_DEVICE_REMOVED, eventMessages.DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED);
     return (conn, ev) => {
       if (ev.type === 'device-removed' && mine(ev.domain.uuid)) send(conn, { dom: wireDomain(ev.domain), devAlias: ev.alias });
+    };
+  }
+  if (cb.kind === 'domain' && cb.eventID === DOMAIN_EVENT_ID_AGENT_LIFECYCLE) {
+    // only the callback style exists for it (id 18 is past the "any" style's last)
+    const m = eventMessages.DOMAIN_EVENT_CALLBACK_AGENT_LIFECYCLE;
+    return (conn, ev) => {
+      if (ev.type !== 'agent-lifecycle' || !mine(ev.domain.uuid)) return;
+      conn.sendMessage(m.num, m.body, { callbackID, dom: wireDomain(ev.domain), state: AGENT_STATE[ev.state], reason: AGENT_REASON[ev.reason] });
     };
   }
   if (cb.kind === 'network' && cb.eventID === NETWORK_EVENT_ID_LIFECYCLE) {

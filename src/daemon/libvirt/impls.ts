@@ -10,6 +10,8 @@ import { storageImpls } from './impl-storage.js';
 import { consoleImpls } from './impl-console.js';
 import { hostExtraImpls } from './impl-host-extra.js';
 import { graphicsImpls } from './impl-graphics.js';
+import { qemuImpls } from './impl-qemu.js';
+import { agentCommandImpls } from './impl-agent-commands.js';
 
 export const remoteImpls: Impls = {
   ...connectImpls,
@@ -22,4 +24,6 @@ export const remoteImpls: Impls = {
   ...consoleImpls,
   ...hostExtraImpls,
   ...graphicsImpls,
+  ...qemuImpls, // the QEMU program's (keyed QEMU_...)
+  ...agentCommandImpls,
 };

@@ -16,9 +16,10 @@ import type { MethodName, ParamsOf, ResultOf } from '../../protocol/methods.js';
 import { XdrError, XdrReader, type XdrType } from '../../protocol/libvirt/xdr.js';
 import {
   FrameError, FrameReader, HEADER_LEN, KEEPALIVE_PROC_PING, KEEPALIVE_PROC_PONG, KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, LEN_LEN,
-  MessageError, MsgStatus, MsgType, NUM_FDS_MAX, REMOTE_PROGRAM, REMOTE_PROTOCOL_VERSION, decodeHeader, frame, type Header,
+  MessageError, MsgStatus, MsgType, NUM_FDS_MAX, QEMU_PROGRAM, QEMU_PROTOCOL_VERSION, REMOTE_PROGRAM, REMOTE_PROTOCOL_VERSION, decodeHeader, frame, type Header,
 } from '../../protocol/libvirt/wire.js';
 import { procName, procsByNumber } from '../../protocol/libvirt/procs-table.js';
+import { qemuProcName, qemuProcsByNumber } from '../../protocol/libvirt/procs-qemu.js';
 import { RpcError, apiName, notSupported, toMessageError } from './rpc-errors.js';
 import type { Impls, RpcContext } from './rpc-impl.js';
 import { TsvirtError } from '../../util/errors.js';
@@ -214,6 +215,11 @@ export class RpcConnection {
       return;
     }
     const isCall = h.type === MsgType.CALL || h.type === MsgType.CALL_WITH_FDS;
+    const qemuProgram = h.prog === QEMU_PROGRAM && h.vers === QEMU_PROTOCOL_VERSION; // calls only: it has no streams
+    if (qemuProgram && isCall) {
+      this.startCall(h, body);
+      return;
+    }
     if (h.prog !== REMOTE_PROGRAM || h.vers !== REMOTE_PROTOCOL_VERSION) {
       // libvirt prints both as signed ints
       if (isCall) this.replyError(h, new RpcError(`Cannot find program ${h.prog | 0} version ${h.vers | 0}`));
@@ -225,6 +231,10 @@ export class RpcConnection {
       return;
     }
     if (!isCall) return;
+    this.startCall(h, body);
+  }
+
+  private startCall(h: Header, body: Buffer): void {
     this.calls++;
     void this.onCall(h, body).catch(() => undefined).finally(() => {
       this.calls--;
@@ -237,12 +247,13 @@ export class RpcConnection {
     let fds: ReplyFds | undefined;
     try {
       if (h.status !== MsgStatus.OK) throw new RpcError(`Unexpected message status ${h.status >>> 0}`);
-      const def = procsByNumber.get(h.proc);
-      const name = def?.name ?? procName(h.proc);
+      const qemu = h.prog === QEMU_PROGRAM;
+      const def = (qemu ? qemuProcsByNumber : procsByNumber).get(h.proc);
+      const name = def?.name ?? (qemu ? qemuProcName(h.proc) : procName(h.proc));
       if (!name) throw new RpcError(`unknown procedure: ${h.proc}`);
       const impl = def && (this.deps.impls as Record<string, ((a: unknown, c: RpcContext) => unknown) | undefined>)[name];
       if (!def || !impl) throw notSupported(name);
-      if (!this.opened && !BEFORE_OPEN.has(h.proc)) throw new TsvirtError('internal-error', 'connection not open');
+      if (!this.opened && (qemu || !BEFORE_OPEN.has(h.proc))) throw new TsvirtError('internal-error', 'connection not open');
       let args: unknown;
       try {
         const r = new XdrReader(body);

@@ -37,6 +37,8 @@ export class RpcError extends Error {
 /** libvirt's public API name of a procedure: DOMAIN_SNAPSHOT_CREATE_XML -> virDomainSnapshotCreateXML */
 export function apiName(proc: string): string {
   const upper = new Set(['XML', 'UUID', 'ID', 'CPU', 'URI', 'MAC', 'NMI', 'IO', 'PM', 'SEV', 'FD', 'SSH', 'OS', 'IP', 'TLS']);
+  // the QEMU program's: QEMU_DOMAIN_AGENT_COMMAND -> virDomainQemuAgentCommand
+  if (proc.startsWith('QEMU_')) proc = proc.slice(5).replace('DOMAIN_', 'DOMAIN_QEMU_');
   const words = proc.replace(/^CONNECT_/, 'CONNECT_').split('_');
   return 'vir' + words.map((w) => (upper.has(w) ? w : w[0] + w.slice(1).toLowerCase())).join('');
 }

@@ -24,6 +24,7 @@ export const EVENT_ID_LAST = { domain: 27, network: 1, storagePool: 2, nodeDevic
 export const LEGACY_DOMAIN_EVENT_ID_MAX = 15;
 export const DOMAIN_EVENT_ID_LIFECYCLE = 0;
 export const DOMAIN_EVENT_ID_DEVICE_REMOVED = 15;
+export const DOMAIN_EVENT_ID_AGENT_LIFECYCLE = 18;
 export const NETWORK_EVENT_ID_LIFECYCLE = 0;
 export const STORAGE_POOL_EVENT_ID_LIFECYCLE = 0;
 export const STORAGE_POOL_EVENT_ID_REFRESH = 1;
@@ -66,6 +67,9 @@ export const eventMessages = {
   },
   STORAGE_POOL_EVENT_REFRESH: {
     num: 373, body: struct('remote_storage_pool_event_refresh_msg', { callbackID: int, pool: NonnullStoragePool }),
+  },
+  DOMAIN_EVENT_CALLBACK_AGENT_LIFECYCLE: {
+    num: 348, body: struct('remote_domain_event_callback_agent_lifecycle_msg', { callbackID: int, dom: NonnullDomain, state: int, reason: int }),
   },
   NODE_DEVICE_EVENT_LIFECYCLE: {
     num: 376, body: struct('remote_node_device_event_lifecycle_msg', { callbackID: int, dev: NonnullNodeDevice, event: int, detail: int }),

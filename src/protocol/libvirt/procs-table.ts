@@ -11,6 +11,7 @@ import { storageProcs } from './procs-storage.js';
 import { consoleProcs } from './procs-console.js';
 import { hostExtraProcs } from './procs-host-extra.js';
 import { graphicsProcs } from './procs-graphics.js';
+import { agentCommandProcs } from './procs-agent-commands.js';
 
 export const remoteProcs = {
   ...connectProcs,
@@ -23,6 +24,7 @@ export const remoteProcs = {
   ...consoleProcs,
   ...hostExtraProcs,
   ...graphicsProcs,
+  ...agentCommandProcs,
 };
 export type RemoteProcName = keyof typeof remoteProcs;
 

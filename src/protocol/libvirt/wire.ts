@@ -11,6 +11,9 @@ export const NUM_FDS_MAX = 32; // VIR_NET_MESSAGE_NUM_FDS_MAX
 
 export const REMOTE_PROGRAM = 0x20008086;
 export const REMOTE_PROTOCOL_VERSION = 1;
+/** libvirt-qemu's program (qemu_protocol.x): qemu-agent-command, qemu-monitor-command */
+export const QEMU_PROGRAM = 0x20008087;
+export const QEMU_PROTOCOL_VERSION = 1;
 export const KEEPALIVE_PROGRAM = 0x6b656570;
 export const KEEPALIVE_PROTOCOL_VERSION = 1;
 export const KEEPALIVE_PROC_PING = 1;
@@ -87,7 +90,7 @@ const FRAME_START = 12;
 function frameStart(b: Buffer, at: number): boolean {
   const len = b.readUInt32BE(at);
   const prog = b.readUInt32BE(at + 4);
-  return len >= LEN_LEN + HEADER_LEN && len <= MESSAGE_MAX && (prog === REMOTE_PROGRAM || prog === KEEPALIVE_PROGRAM) && b.readUInt32BE(at + 8) === 1;
+  return len >= LEN_LEN + HEADER_LEN && len <= MESSAGE_MAX && (prog === REMOTE_PROGRAM || prog === KEEPALIVE_PROGRAM || prog === QEMU_PROGRAM) && b.readUInt32BE(at + 8) === 1;
 }
 
 /**

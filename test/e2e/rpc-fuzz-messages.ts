@@ -1,7 +1,7 @@
 // The messages of the RPC fuzz test (rpc-fuzz.test.ts): valid calls, and every way of
 // getting them wrong, each with what the daemon must answer. A seeded generator makes a
 // failing run repeatable (the seed is in the test's failure message).
-import { MESSAGE_MAX, MsgType, REMOTE_PROGRAM, KEEPALIVE_PROGRAM, type Header } from '../../src/protocol/libvirt/wire.js';
+import { MESSAGE_MAX, MsgType, REMOTE_PROGRAM, KEEPALIVE_PROGRAM, QEMU_PROGRAM, type Header } from '../../src/protocol/libvirt/wire.js';
 import { encode } from '../../src/protocol/libvirt/xdr.js';
 import { remoteProcs } from '../../src/protocol/libvirt/procs-table.js';
 import { REMOTE_PROC_NAMES } from '../../src/protocol/libvirt/proc-names.js';
@@ -114,7 +114,8 @@ export class Gen {
             ? undefined : `want not supported, got ${r.error?.code} ${r.error?.message}`);
       }
       case 4: {
-        const prog = this.pick([0, 1, REMOTE_PROGRAM + 1, KEEPALIVE_PROGRAM, this.u32()]);
+        // (REMOTE_PROGRAM + 1 is libvirt's QEMU program, which tsvirtd serves)
+        const prog = this.pick([0, 1, QEMU_PROGRAM + 1, KEEPALIVE_PROGRAM, this.u32()]);
         const vers = prog === REMOTE_PROGRAM ? 2 : this.pick([0, 1, 2, this.u32()]);
         const h = this.header(v.proc, { prog, vers });
         return this.call(`program ${prog} version ${vers}`, h, v.body, this.rpcError(`Cannot find program ${prog | 0} version ${vers | 0}`));

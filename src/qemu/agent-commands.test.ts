@@ -3,52 +3,25 @@
 // The real qemu-ga is exercised by test/e2e/guest-agent-commands.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Socket } from 'node:net';
-import { promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Domain } from '../conf/domain-types.js';
 import { GuestAgent } from './guest-agent.js';
 import * as ga from './agent-commands.js';
+import { agentPeer, syncReply } from './testing/fake-agent.js';
 
 type Replies = Record<string, (args: Record<string, unknown> | undefined) => unknown>;
 
 async function agentAnswering(t: { after(fn: () => unknown): void }, replies: Replies) {
-  const dir = await fs.mkdtemp(join(tmpdir(), 'ga-cmd-'));
-  const path = join(dir, 'org.qemu.guest_agent.0');
   const seen: Array<{ execute: string; arguments?: Record<string, unknown> }> = [];
-  const sockets: Socket[] = [];
-  const server = createServer((sock) => {
-    sockets.push(sock);
-    let buf = Buffer.alloc(0);
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      let nl: number;
-      while ((nl = buf.indexOf(0x0a)) >= 0) {
-        const raw = buf.subarray(0, nl);
-        buf = buf.subarray(nl + 1);
-        const msg = JSON.parse(raw.subarray(raw.lastIndexOf(0xff) + 1).toString()) as { execute: string; arguments?: Record<string, any> };
-        if (msg.execute === 'guest-sync-delimited') {
-          sock.write(Buffer.concat([Buffer.from([0xff]), Buffer.from(JSON.stringify({ return: msg.arguments!.id }) + '\n')]));
-          continue;
-        }
-        seen.push(msg);
-        const fn = replies[msg.execute];
-        const reply = fn ? { return: fn(msg.arguments) } : { error: { class: 'CommandNotFound', desc: `The command ${msg.execute} has not been found` } };
-        sock.write(JSON.stringify(reply) + '\n');
-      }
-    });
-    sock.on('error', () => undefined);
+  const p = await agentPeer(t, (msg, sock) => {
+    if (msg.execute === 'guest-sync-delimited') return syncReply(msg, sock);
+    seen.push(msg as { execute: string; arguments?: Record<string, unknown> });
+    const fn = replies[msg.execute];
+    const reply = fn ? { return: fn(msg.arguments) } : { error: { class: 'CommandNotFound', desc: `The command ${msg.execute} has not been found` } };
+    sock.write(JSON.stringify(reply) + '\n');
   });
-  await new Promise<void>((r) => server.listen(path, r));
-  const agent = new GuestAgent(path);
+  const agent = new GuestAgent(p.path);
   agent.setGuestOpen(true);
-  t.after(async () => {
-    agent.close();
-    for (const s of sockets) s.destroy();
-    await new Promise((r) => server.close(r));
-    await fs.rm(dir, { recursive: true, force: true });
-  });
+  t.after(() => agent.close());
   return { agent, seen };
 }
 

@@ -3,53 +3,11 @@
 // inside a Debian guest is exercised by test/e2e/guest-agent.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
-import { promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { TsvirtError } from '../util/errors.js';
 import { AgentCommandError, GuestAgent, agentChannelIndex } from './guest-agent.js';
+import type { Socket } from 'node:net';
+import { agentPeer as peer, syncReply } from './testing/fake-agent.js';
 
-type Handler = (msg: Record<string, any>, sock: Socket, raw: Buffer) => void;
-
-/** A peer that answers like qemu-ga: what `handle` writes back for each JSON line it reads. */
-async function peer(t: { after(fn: () => unknown): void }, handle: Handler) {
-  const dir = await fs.mkdtemp(join(tmpdir(), 'ga-'));
-  const path = join(dir, 'org.qemu.guest_agent.0');
-  const received: Array<Record<string, any>> = [];
-  const sockets: Socket[] = [];
-  let connections = 0;
-  const server: Server = createServer((sock) => {
-    connections++;
-    sockets.push(sock);
-    let buf = Buffer.alloc(0);
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      let nl: number;
-      while ((nl = buf.indexOf(0x0a)) >= 0) {
-        const raw = buf.subarray(0, nl);
-        buf = buf.subarray(nl + 1);
-        // qemu-ga's parser drops everything up to a 0xFF it is sent
-        const at = raw.lastIndexOf(0xff);
-        const msg = JSON.parse(raw.subarray(at + 1).toString());
-        received.push(msg);
-        handle(msg, sock, raw);
-      }
-    });
-    sock.on('error', () => undefined);
-  });
-  await new Promise<void>((r) => server.listen(path, r));
-  t.after(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise((r) => server.close(r));
-    await fs.rm(dir, { recursive: true, force: true });
-  });
-  return { path, received, connections: () => connections, sockets };
-}
-
-const syncReply = (msg: Record<string, any>, sock: Socket) => {
-  sock.write(Buffer.concat([Buffer.from([0xff]), Buffer.from(JSON.stringify({ return: msg.arguments.id }) + '\n')]));
-};
 
 test('a command resyncs first (0xFF then guest-sync-delimited) and resolves with "return"', async (t) => {
   let sawSentinel = false;

@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { run, runOk } from '../../src/util/spawn.js';
 import { startTestDaemon, type TestDaemon } from './daemon.js';
+import { mustSucceed } from './virsh-compare.js';
 import { DEBIAN_BOOT_MS, GuestShell, debianDomainXml, ensureDebianImages, overlay } from './debian-guest.js';
 
 const NAME = 'cideb';
@@ -27,17 +28,8 @@ const file = (name: string, text: string) => {
   return f;
 };
 
-async function virsh(args: string[]): Promise<string> {
-  const r = await d!.virsh(args, { timeoutMs: 60_000 });
-  assert.equal(r.code, 0, `virsh ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const { virsh, cli } = mustSucceed(() => d!);
 
-async function cli(args: string[]): Promise<string> {
-  const r = await d!.cli(args, { timeoutMs: 60_000 });
-  assert.equal(r.code, 0, `tsvirt ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
 
 async function cliFails(args: string[], why: RegExp): Promise<void> {
   const r = await d!.cli(args, { timeoutMs: 60_000 });

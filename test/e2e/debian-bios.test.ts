@@ -13,6 +13,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { run } from '../../src/util/spawn.js';
 import { startTestDaemon, type TestDaemon } from './daemon.js';
+import { mustSucceed } from './virsh-compare.js';
 import { addNetns, removeNetns } from './netns.js';
 import { DEBIAN_BOOT_MS, GuestShell, debianDomainXml, ensureDebianImages, until } from './debian-guest.js';
 
@@ -29,11 +30,7 @@ let xmlFile = '';
 
 const inNs = (args: string[]) => run('ip', ['netns', 'exec', NS, ...args]);
 
-async function virsh(args: string[], timeoutMs = 60_000): Promise<string> {
-  const r = await d!.virsh(args, { timeoutMs });
-  assert.equal(r.code, 0, `virsh ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const { virsh } = mustSucceed(() => d!);
 
 const guest = (cmd: string) => sh!.must(cmd);
 

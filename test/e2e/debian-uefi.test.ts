@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { startTestDaemon, type TestDaemon } from './daemon.js';
+import { mustSucceed } from './virsh-compare.js';
 import { DEBIAN_BOOT_MS, GuestShell, debianDomainXml, ensureDebianImages, overlay, until } from './debian-guest.js';
 
 const NAME = 'debuefi';
@@ -25,11 +26,7 @@ let d: TestDaemon | undefined;
 let sh: GuestShell | undefined;
 let disk = '';
 
-async function virsh(args: string[], timeoutMs = 60_000): Promise<string> {
-  const r = await d!.virsh(args, { timeoutMs });
-  assert.equal(r.code, 0, `virsh ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const { virsh } = mustSucceed(() => d!);
 
 /** virsh that must fail: its stderr */
 async function virshFails(args: string[]): Promise<string> {

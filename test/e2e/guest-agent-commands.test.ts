@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { run } from '../../src/util/spawn.js';
 import { startTestDaemon, type TestDaemon } from './daemon.js';
+import { mustSucceed } from './virsh-compare.js';
 import { addNetns, removeNetns } from './netns.js';
 import { DEBIAN_BOOT_MS, GuestShell, debianDomainXml, ensureDebianImages, overlay, until } from './debian-guest.js';
 
@@ -21,17 +22,8 @@ let d: TestDaemon | undefined;
 let sh: GuestShell | undefined;
 let guestIp = '';
 
-async function virsh(args: string[]): Promise<string> {
-  const r = await d!.virsh(args, { timeoutMs: 60_000 });
-  assert.equal(r.code, 0, `virsh ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const { virsh, cli } = mustSucceed(() => d!);
 
-async function cli(args: string[]): Promise<string> {
-  const r = await d!.cli(args, { timeoutMs: 60_000 });
-  assert.equal(r.code, 0, `tsvirt ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
 
 /** the same command through virsh and tsvirt: both succeed, both outputs */
 async function both(args: string[]): Promise<[string, string]> {

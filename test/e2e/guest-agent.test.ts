@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { REPO, startTestDaemon, type TestDaemon } from './daemon.js';
+import { mustSucceed } from './virsh-compare.js';
 import { DEBIAN_BOOT_MS, debianDomainXml, ensureDebianImages, overlay } from './debian-guest.js';
 import { ensureTestGuest, minimalDomainXml } from './guest.js';
 import { listener, probeUntilSubscribed, until, type Printer } from './event-printers.js';
@@ -22,11 +23,7 @@ const CHANNEL = `<channel type='unix'><target type='virtio' name='org.qemu.guest
 let d: TestDaemon | undefined;
 const printers: Printer[] = [];
 
-async function virsh(args: string[], timeoutMs = 60_000): Promise<string> {
-  const r = await d!.virsh(args, { timeoutMs });
-  assert.equal(r.code, 0, `virsh ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const { virsh } = mustSucceed(() => d!);
 
 /** a command that must fail, through virsh and tsvirt: both print the same error */
 async function failsBoth(args: string[], error: RegExp): Promise<string[]> {

@@ -10,6 +10,14 @@ export async function ok(r: Promise<RunResult>, what: string): Promise<string> {
   return x.stdout;
 }
 
+/** virsh and tsvirt calls that must succeed (their stdout), against the daemon `daemon()` gives */
+export function mustSucceed(daemon: () => TestDaemon) {
+  return {
+    virsh: (args: string[], timeoutMs = 60_000) => ok(daemon().virsh(args, { timeoutMs }), `virsh ${args.join(' ')}`),
+    cli: (args: string[], timeoutMs = 60_000) => ok(daemon().cli(args, { timeoutMs }), `tsvirt ${args.join(' ')}`),
+  };
+}
+
 export function comparers(daemon: () => TestDaemon) {
   const vok = (args: string[], env?: NodeJS.ProcessEnv) => ok(daemon().virsh(args, { env }), `virsh ${args.join(' ')}`);
   const cok = (args: string[]) => ok(daemon().cli(args), `tsvirt ${args.join(' ')}`);

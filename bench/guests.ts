@@ -4,18 +4,15 @@
 // TCG) dominates, so N is small. Optional, it takes minutes:
 //   npm run bench -- --guests [--guests-n=3]          (as part of the whole benchmark)
 //   node --import tsx bench/guests.ts [--guests-n=3]  (alone: its own tsvirtd, libvirt started if needed)
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import * as os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client } from '../src/client/client.js';
 import { DEBIAN_BOOT_MS, debianDomainXml, ensureDebianImages, overlay } from '../test/e2e/debian-guest.js';
-import { startTestDaemon } from '../test/e2e/daemon.js';
-import { cleanLibvirt, startLibvirt, stopStarted, VirshShell } from './libvirt.js';
 import { RawDebian } from './raw-debian.js';
 import { makeRow } from './report.js';
 import { interleave, round, until } from './stats.js';
+import { runIfMain } from './standalone.js';
 import type { BenchContext, BenchRow } from './types.js';
 
 const MEMORY_MIB = 768;
@@ -145,41 +142,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   return rows;
 }
 
-async function main(): Promise<void> {
-  if (!process.argv.includes('--guests')) process.argv.push('--guests');
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tsvirt-bench-guests-'));
-  chmodSync(tmp, 0o755);
-  const undo: (() => Promise<unknown> | unknown)[] = [() => rmSync(tmp, { recursive: true, force: true })];
-  const cleanup = async () => { for (const u of undo.reverse()) await Promise.resolve().then(u).catch((e) => log(`cleanup: ${e}\n`)); };
-  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
-  try {
-    const daemons = await startLibvirt();
-    undo.push(() => stopStarted(daemons));
-    undo.push(() => cleanLibvirt('bench-lv-')); // (and their logs in /var/log/libvirt/qemu)
-    const d = await startTestDaemon();
-    undo.push(() => d.stop());
-    const client = new Client({ uri: d.uri });
-    undo.push(() => client.close());
-    const virsh = new VirshShell();
-    undo.push(() => virsh.close());
-    const ctx: BenchContext = {
-      quick: false, tmp, tsvirt: client, tsvirtUri: d.uri, tsvirtPid: d.pid,
-      tsvirtCli: (args, input) => d.cli(args, { input }), virsh, libvirtdPid: daemons.libvirtdPid,
-      tsvirtPrefix: 'bench-ts-', libvirtPrefix: 'bench-lv-',
-    };
-    // libvirtd's first definition after its start waits for its QEMU probe: not part of a boot
-    await virsh.send('domcapabilities --virttype qemu --arch x86_64');
-    const { formatTable } = await import('./report.js');
-    const rows = await run(ctx);
-    process.stdout.write(`\n${formatTable(rows)}\n${rows.map((r) => `${r.op}: ${r.note}`).join('\n')}\n`);
-  } finally {
-    await cleanup();
-  }
-}
-
-if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
-  main().then(() => process.exit(0), (e) => {
-    log(`bench/guests: ${(e as Error).stack ?? e}\n`);
-    process.exit(1);
-  });
-}
+// alone, the rows run without --guests; libvirtd's first definition after its start waits for
+// its QEMU probe, which is not part of a boot
+if (!process.argv.includes('--guests') && process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) process.argv.push('--guests');
+runIfMain(import.meta.url, 'guests', run, { prepare: (ctx) => ctx.virsh.send('domcapabilities --virttype qemu --arch x86_64') });

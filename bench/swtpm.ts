@@ -4,17 +4,14 @@
 // The first start with a TPM (state created; libvirt also runs swtpm_setup) is a warm-up.
 // Part of `npm run bench`; also runs alone: node --import tsx bench/swtpm.ts [--quick]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client } from '../src/client/client.js';
-import { startTestDaemon } from '../test/e2e/daemon.js';
 import { ensureTestGuest, minimalDomainXml, type TestGuest } from '../test/e2e/guest.js';
-import { cleanLibvirt, startLibvirt, stopStarted, VirshShell } from './libvirt.js';
 import { RawQemu } from './rawqemu.js';
-import { formatTable, makeRow } from './report.js';
+import { makeRow } from './report.js';
 import { interleave, timed, until } from './stats.js';
+import { runIfMain } from './standalone.js';
 import type { BenchContext, BenchRow } from './types.js';
 
 const TPM_XML = "<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>";
@@ -134,34 +131,4 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   ];
 }
 
-async function main(): Promise<void> {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tsvirt-bench-swtpm-'));
-  chmodSync(tmp, 0o755);
-  const undo: (() => Promise<unknown> | unknown)[] = [() => rmSync(tmp, { recursive: true, force: true })];
-  try {
-    const daemons = await startLibvirt();
-    undo.push(() => stopStarted(daemons));
-    undo.push(() => cleanLibvirt('bench-lv-')); // (and their logs in /var/log/libvirt/qemu)
-    const d = await startTestDaemon();
-    undo.push(() => d.stop());
-    const client = new Client({ uri: d.uri });
-    undo.push(() => client.close());
-    const virsh = new VirshShell();
-    undo.push(() => virsh.close());
-    const rows = await run({
-      quick: process.argv.includes('--quick'), tmp, tsvirt: client, tsvirtUri: d.uri, tsvirtPid: d.pid,
-      tsvirtCli: (args, input) => d.cli(args, { input }), virsh, libvirtdPid: daemons.libvirtdPid,
-      tsvirtPrefix: 'bench-ts-', libvirtPrefix: 'bench-lv-',
-    });
-    process.stdout.write(`\n${formatTable(rows)}\n${rows.filter((r) => r.note).map((r) => `${r.op}: ${r.note}`).join('\n')}\n`);
-  } finally {
-    for (const u of undo.reverse()) await Promise.resolve().then(u).catch((e) => process.stderr.write(`cleanup: ${e}\n`));
-  }
-}
-
-if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
-  main().then(() => process.exit(0), (e) => {
-    process.stderr.write(`bench/swtpm: ${(e as Error).stack ?? e}\n`);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, 'swtpm', run);

@@ -4,6 +4,7 @@ import type { Domain } from '../conf/domain-types.js';
 import { TsvirtError } from '../util/errors.js';
 import type { QemuVm } from '../qemu/vm.js';
 import type { DomainState, DomainSummary } from '../protocol/types.js';
+import type { DomainJobs } from './domain-job.js';
 
 export interface DomainEntry {
   /** the persistent definition, or for a transient domain the one it was created from */
@@ -17,6 +18,8 @@ export interface DomainEntry {
   reason: string;
   /** cleanup after the last stop (host resources, status file), while it runs */
   stopping?: Promise<void>;
+  /** the long job running (save, migration, snapshot, block copy) and the last one ended (domain-job.ts) */
+  jobs?: DomainJobs;
 }
 
 export class DomainRegistry {

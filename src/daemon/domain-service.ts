@@ -146,6 +146,14 @@ export class DomainService {
   }
 
   private async startLocked(entry: DomainEntry, paused: boolean, def = entry.config): Promise<void> {
+    const vm = await this.launch(entry, def, paused, false);
+    this.emit(entry, 'started', 'booted');
+    if (paused) this.emit(entry, 'suspended', 'paused');
+    vm.reportAgentState('domain-started'); // libvirt's agent-lifecycle event at start
+  }
+
+  /** Starts QEMU for `def` on `entry` and writes its status; nothing is left behind when it fails. */
+  private async launch(entry: DomainEntry, def: Domain, paused: boolean, incoming: boolean): Promise<QemuVm> {
     await entry.stopping; // the last run's host resources are given back first
     if (entry.vm) throw new TsvirtError('operation-invalid', `Requested operation is not valid: domain '${entry.config.name}' is already running`);
     const id = this.registry.nextId();
@@ -155,7 +163,7 @@ export class DomainService {
       logFile: this.store.logFile(name),
       logDir: this.store.chardevLogDir(name),
       nvramDir: this.store.nvramDir(),
-    }, paused);
+    }, paused, incoming);
     this.attach(entry, vm, id);
     try {
       await this.saveStatus(entry);
@@ -163,9 +171,41 @@ export class DomainService {
       await vm.destroy().catch(() => undefined);
       throw e;
     }
-    this.emit(entry, 'started', 'booted');
-    if (paused) this.emit(entry, 'suspended', 'paused');
-    vm.reportAgentState('domain-started'); // libvirt's agent-lifecycle event at start
+    return vm;
+  }
+
+  /**
+   * Inside runJob: starts `def` on `entry` with QEMU waiting for a migration stream (-incoming
+   * defer), lets `feed` send the stream in (migration.ts migrateIn), then runs the vCPUs unless
+   * `paused`. Events as libvirt's: started/restored or started/migrated, then resumed/migrated
+   * (migration) or suspended/paused. If `feed` fails, QEMU is stopped again and its host
+   * resources are given back (stopped/failed); the error is rethrown.
+   */
+  async startIncoming(entry: DomainEntry, def: Domain, opts: { paused: boolean; detail: 'restored' | 'migrated'; feed: (vm: QemuVm) => Promise<void> }): Promise<QemuVm> {
+    const vm = await this.launch(entry, def, true, true);
+    try {
+      await opts.feed(vm);
+    } catch (e) {
+      if (entry.vm === vm) {
+        await vm.destroy(false, { reason: 'failed', detail: 'failed' }).catch(() => undefined);
+        await entry.stopping;
+      }
+      throw e;
+    }
+    this.emit(entry, 'started', opts.detail);
+    if (opts.paused) {
+      vm.reason = opts.detail === 'migrated' ? 'migration' : 'user';
+      entry.reason = vm.reason;
+      this.emit(entry, 'suspended', 'paused');
+    } else {
+      await vm.startCpus(opts.detail);
+      entry.state = 'running';
+      entry.reason = opts.detail;
+      if (opts.detail === 'migrated') this.emit(entry, 'resumed', 'migrated');
+    }
+    await this.saveStatus(entry).catch((e) => this.log.warn(`cannot save status of '${entry.config.name}': ${e.message}`));
+    vm.reportAgentState('domain-started');
+    return vm;
   }
 
   /** Binds a running VM to its entry and follows its state changes. */

@@ -12,6 +12,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   'no-storage-vol': 404,
   'no-network': 404,
   'no-nodedev': 404,
+  'no-domain-snapshot': 404,
   'dom-exist': 409,
   'operation-invalid': 409,
   'operation-timeout': 504,

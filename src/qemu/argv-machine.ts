@@ -228,6 +228,7 @@ export function machineArgs(dom: Domain, caps: QemuCaps, ctx: ArgvContext): ArgP
 /** Options after the devices: confinement, message format, pidfile. */
 export function trailerArgs(ctx: ArgvContext): ArgPair[] {
   return [
+    ...(ctx.incoming ? [['-incoming', 'defer'] as ArgPair] : []),
     ['-sandbox', 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny'],
     ['-msg', 'timestamp=on'],
     ['-pidfile', ctx.pidfilePath],

@@ -50,4 +50,6 @@ export interface ArgvContext {
   resolvedDiskPaths?: Record<number, string>;
   /** host huge pages for <memoryBacking><hugepages>: the default size (KiB) and a hugetlbfs mount per size, found at start */
   hugepages?: { defaultSize: number; paths: Record<number, string> };
+  /** start waiting for a migration stream (-incoming defer; the stream comes with migrate-incoming) */
+  incoming?: boolean;
 }

@@ -51,9 +51,10 @@ export class QemuDriver {
     return this.resources;
   }
 
-  async start(def: Domain, id: number, paths: StartPaths, paused = false): Promise<QemuVm> {
+  /** `incoming`: QEMU waits for a migration stream instead of booting (start.ts) */
+  async start(def: Domain, id: number, paths: StartPaths, paused = false, incoming = false): Promise<QemuVm> {
     const caps = await this.caps(def.devices.emulator ?? DEFAULT_QEMU_BINARY);
-    return startQemu({ def, id, caps, paths, paused, resources: this.resources });
+    return startQemu({ def, id, caps, paths, paused, incoming, resources: this.resources });
   }
 
   /** Gives back the host resources of a VM that has stopped (record from its status). */

@@ -43,6 +43,11 @@ export interface StartOptions {
   caps: QemuCaps;
   paths: StartPaths;
   paused?: boolean;
+  /**
+   * QEMU waits for a migration stream (-incoming defer) instead of booting: the VM comes back
+   * paused (reason 'migration'); the caller feeds it (migration.ts migrateIn) and then resumes it.
+   */
+  incoming?: boolean;
   /** host resources (taps, volumes, host devices) prepared before launch, released after stop */
   resources?: DomainResourceProvider[];
 }
@@ -170,6 +175,7 @@ export async function startQemu(opts: StartOptions, onPhase?: (p: StartPhase) =>
       channelDir: paths.domainRunDir,
       vncPorts: await pickVncPorts(def),
       hugepages: await hostHugepages(def),
+      incoming: opts.incoming,
     };
     const record: Record<string, string> = {};
     const adjustLive: Array<(live: Domain) => void> = [];
@@ -230,7 +236,10 @@ export async function startQemu(opts: StartOptions, onPhase?: (p: StartPhase) =>
     for (const adjust of adjustLive) adjust(live);
     const vm = new QemuVm(pid, mon, ctx.monitorPath, live, { state: 'paused', reason: 'starting up' });
     vm.record = record;
-    if (opts.paused) {
+    if (opts.incoming) {
+      vm.state = 'paused';
+      vm.reason = 'migration';
+    } else if (opts.paused) {
       vm.state = 'paused';
       vm.reason = 'user';
     } else {

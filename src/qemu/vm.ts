@@ -40,6 +40,10 @@ export class QemuVm extends EventEmitter<VmEvents> {
   private guestShutdownSeen = false;
   private panicSeen = false;
   private expectStop = false;
+  /** the next STOP is tsvirt's doing (a save, the end of a migration): pause with this reason and event detail */
+  private expectedStop?: { reason: string; detail: string };
+  /** how a destroy that tsvirt does after a save or migration is reported (default destroyed) */
+  private destroyAs?: { reason: string; detail: string };
   readonly stopped: Promise<VmChange>;
   /** what host resource providers took for this VM (kept in the status file) */
   record: Record<string, string> = {};
@@ -207,10 +211,27 @@ export class QemuVm extends EventEmitter<VmEvents> {
     this.reason = reason;
   }
 
-  /** Stops QEMU: quit over QMP, then SIGKILL if it does not go (not with graceful). Resolves when shut off. */
-  async destroy(graceful = false): Promise<VmChange> {
+  /**
+   * The next STOP event that QEMU sends on its own (a migration's switch-over stops the vCPUs)
+   * is reported as a pause with this reason and event detail, e.g. ('migration', 'migrated').
+   */
+  expectStopFor(reason: string, detail: string): void {
+    this.expectedStop = { reason, detail };
+  }
+
+  /** Forgets an expectStopFor() whose STOP did not come (a failed or cancelled migration). */
+  clearExpectedStop(): void {
+    this.expectedStop = undefined;
+  }
+
+  /**
+   * Stops QEMU: quit over QMP, then SIGKILL if it does not go (not with graceful). Resolves when shut off.
+   * `as` names the shutoff reason and event detail, e.g. ('saved', 'saved') or ('migrated', 'migrated').
+   */
+  async destroy(graceful = false, as?: { reason: string; detail: string }): Promise<VmChange> {
     if (this.state === 'shutoff') throw new TsvirtError('operation-invalid', `domain '${this.live.name}' is not running`);
     this.destroying = true;
+    this.destroyAs = as;
     if (!this.monitor.closed) {
       qmp.quit(this.monitor).catch(() => undefined);
     } else {
@@ -242,6 +263,12 @@ export class QemuVm extends EventEmitter<VmEvents> {
         if (this.agent && data.id === this.live.devices.channels[this.agentIndex]?.alias) this.agent.setGuestOpen(Boolean(data.open), 'channel');
         break;
       case 'STOP':
+        if (this.expectedStop && !this.destroying && this.state === 'running') {
+          const { reason, detail } = this.expectedStop;
+          this.expectedStop = undefined;
+          this.set({ state: 'paused', reason, event: 'suspended', detail });
+          break;
+        }
         if (!this.expectStop && !this.destroying && this.state === 'running' && !this.guestShutdownSeen) {
           this.set({ state: 'paused', reason: 'unknown', event: 'suspended', detail: 'paused' });
         }
@@ -316,7 +343,8 @@ export class QemuVm extends EventEmitter<VmEvents> {
     await stopVirtiofsds(this.record); // the virtiofs daemons serve only this QEMU
     this.agent?.close();
     let change: VmChange;
-    if (this.destroying) change = { state: 'shutoff', reason: 'destroyed', event: 'stopped', detail: 'destroyed' };
+    if (this.destroying && this.destroyAs) change = { state: 'shutoff', reason: this.destroyAs.reason, event: 'stopped', detail: this.destroyAs.detail };
+    else if (this.destroying) change = { state: 'shutoff', reason: 'destroyed', event: 'stopped', detail: 'destroyed' };
     else if (this.exitReason) change = { state: 'shutoff', reason: this.exitReason.reason, event: 'stopped', detail: this.exitReason.detail };
     else change = { state: 'shutoff', reason: 'crashed', event: 'stopped', detail: 'failed' };
     this.set(change);

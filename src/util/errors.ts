@@ -24,7 +24,12 @@ export type ErrorCode =
   | 'no-storage-pool'
   | 'no-storage-vol'
   | 'no-network'
-  | 'no-nodedev';
+  | 'no-nodedev'
+  | 'no-domain-snapshot'
+  | 'snapshot-revert-risky'
+  | 'operation-aborted'
+  | 'migrate-unsafe'
+  | 'block-copy-active';
 
 // libvirt's virErrorNumber for each code, so the libvirt wire protocol (later)
 // and scripts that know libvirt's numbers see the same values.
@@ -52,6 +57,11 @@ export const LIBVIRT_ERROR_NUMBER: Record<ErrorCode, number> = {
   'no-storage-vol': 50,
   'no-network': 43,
   'no-nodedev': 53,
+  'no-domain-snapshot': 72,
+  'snapshot-revert-risky': 77,
+  'operation-aborted': 78,
+  'migrate-unsafe': 81,
+  'block-copy-active': 83,
 };
 
 export class TsvirtError extends Error {

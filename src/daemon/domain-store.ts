@@ -58,6 +58,10 @@ export class DomainStore {
   nvramDir(): string {
     return path.join(path.dirname(this.paths.imagesDir), 'qemu', 'nvram');
   }
+  /** managed save images <name>.save, libvirt's /var/lib/libvirt/qemu/save */
+  managedSaveDir(): string {
+    return path.join(path.dirname(this.paths.imagesDir), 'qemu', 'save');
+  }
   /** the swtpm folders of emulator TPMs (state per domain UUID) */
   swtpmDirs(): InstancePaths['swtpm'] {
     return this.paths.swtpm;

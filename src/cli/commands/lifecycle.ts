@@ -84,6 +84,8 @@ export const lifecycleCommands: CommandDef[] = [
       { name: 'keep-nvram', type: 'bool', help: 'keep nvram file' },
       { name: 'tpm', type: 'bool', help: 'remove TPM state' },
       { name: 'keep-tpm', type: 'bool', help: 'keep TPM state' },
+      { name: 'managed-save', type: 'bool', help: 'remove domain managed state file' },
+      { name: 'snapshots-metadata', type: 'bool', help: 'remove all domain snapshot metadata (vm must be inactive)' },
     ],
     async handler(ctx, args) {
       if (args.bool('nvram') && args.bool('keep-nvram')) throw new CliError('Options --nvram and --keep-nvram are mutually exclusive');
@@ -91,6 +93,8 @@ export const lifecycleCommands: CommandDef[] = [
       const nvram = {
         nvram: args.bool('nvram') || undefined, keepNvram: args.bool('keep-nvram') || undefined,
         tpm: args.bool('tpm') || undefined, keepTpm: args.bool('keep-tpm') || undefined,
+        managedSave: args.bool('managed-save') || undefined,
+        snapshotsMetadata: args.bool('snapshots-metadata') || undefined,
       };
       if (args.bool('remove-all-storage') || args.str('storage') !== undefined) return undefineWithStorage(ctx, args, nvram);
       await domainCall(ctx, args, 'domain.undefine', nvram, 'undefine', 'has been undefined');
@@ -103,6 +107,7 @@ export const lifecycleCommands: CommandDef[] = [
       { ...DOMAIN_OPT, help: 'name of the inactive domain' },
       { name: 'console', type: 'bool', help: 'attach to console after creation' },
       { name: 'paused', type: 'bool', help: 'leave the guest paused after creation' },
+      { name: 'force-boot', type: 'bool', help: 'force fresh boot by discarding any managed save' },
     ],
     async handler(ctx, args) {
       const domain = args.str('domain')!;
@@ -110,7 +115,7 @@ export const lifecycleCommands: CommandDef[] = [
       // virsh looks the domain up first and refuses an active one with this exact line
       const dom = await withContext({ domain }, () => c.call('domain.lookup', { domain }));
       if (dom.id !== null) throw new CliError('Domain is already active');
-      await domainCall(ctx, args, 'domain.start', { paused: args.bool('paused') || undefined }, 'start', 'started');
+      await domainCall(ctx, args, 'domain.start', { paused: args.bool('paused') || undefined, forceBoot: args.bool('force-boot') || undefined }, 'start', 'started');
       if (args.bool('console')) await attachConsole(ctx, domain);
     },
   },

@@ -24,6 +24,8 @@ export function filterDomains(all: DomainSummary[], args: Args): DomainSummary[]
     if (args.bool('transient') && d.persistent) return false;
     if (args.bool('autostart') && !d.autostart) return false;
     if (args.bool('no-autostart') && d.autostart) return false;
+    if (args.bool('with-managed-save') && !d.managedSave) return false;
+    if (args.bool('without-managed-save') && d.managedSave) return false;
     return true;
   });
 }
@@ -57,7 +59,8 @@ export function formatList(doms: DomainSummary[], args: Args, quiet: boolean): s
   const title = args.bool('title');
   const header = ['Id', 'Name', 'State', ...(title ? ['Title'] : [])];
   const rows = doms.map((d) => [
-    d.id === null ? '-' : String(d.id), d.name, DOMAIN_STATE_TEXT[d.state], ...(title ? [d.title ?? ''] : []),
+    // --managed-save: an inactive domain with a managed save image shows as saved
+    d.id === null ? '-' : String(d.id), d.name, args.bool('managed-save') && d.managedSave && d.id === null ? 'saved' : DOMAIN_STATE_TEXT[d.state], ...(title ? [d.title ?? ''] : []),
   ]);
   return formatTable(header, rows, quiet);
 }
@@ -72,6 +75,8 @@ export const listCommand: CommandDef = {
     b('autostart', 'list domains with autostart enabled'), b('no-autostart', 'list domains with autostart disabled'),
     b('uuid', "list uuid's only"), b('name', 'list domain names only'), b('id', 'list domain IDs only'),
     b('table', 'list table (default)'), b('title', 'show domain title'),
+    b('managed-save', 'mark inactive domains with managed save state'),
+    b('with-managed-save', 'list domains with managed save state'), b('without-managed-save', 'list domains without managed save'),
   ],
   async handler(ctx, args) {
     if (args.bool('table')) {

@@ -1,7 +1,7 @@
 // Event callbacks of libvirt's protocol. A client registers callbacks (per object kind and
 // event id, optionally for one object); each becomes a subscription to the daemon's event
-// bus, which relays the events it has as libvirt's messages: domain lifecycle and
-// device-removed, agent lifecycle, network lifecycle, storage pool lifecycle and refresh. Every other event
+// bus, which relays the events it has as libvirt's messages: domain lifecycle,
+// device-removed and block job (1 and 2), agent lifecycle, network lifecycle, storage pool lifecycle and refresh. Every other event
 // id registers fine and simply never fires, as on a libvirtd whose driver never raises that
 // event. Subscriptions end with their deregister call or with the connection.
 import { EVENT_NUMBER, eventDetailNumber } from '../../protocol/libvirt/enums.js';
@@ -15,6 +15,11 @@ import { TsvirtError } from '../../util/errors.js';
 import type { RpcConnection } from './rpc-connection.js';
 import type { Impls, RpcContext } from './rpc-impl.js';
 import { uuidBytes, uuidString, wireDomain } from './rpc-ids.js';
+import { DOMAIN_EVENT_ID_BLOCK_JOB, DOMAIN_EVENT_ID_BLOCK_JOB_2, blockJobMessages } from '../../protocol/libvirt/procs-blockjob.js';
+import { BLOCK_JOB_TYPE } from './impl-blockjob.js';
+
+/** virConnectDomainEventBlockJobStatus */
+const BLOCK_JOB_STATUS = { completed: 0, failed: 1, canceled: 2, ready: 3 } as const;
 
 type Kind = keyof typeof EVENT_ID_LAST;
 
@@ -111,6 +116,17 @@ function relayOf(cb: Callback, callbackID: number): Relay | undefined {
     return (conn, ev) => {
       if (ev.type !== 'agent-lifecycle' || !mine(ev.domain.uuid)) return;
       conn.sendMessage(m.num, m.body, { callbackID, dom: wireDomain(ev.domain), state: AGENT_STATE[ev.state], reason: AGENT_REASON[ev.reason] });
+    };
+  }
+  if (cb.kind === 'domain' && (cb.eventID === DOMAIN_EVENT_ID_BLOCK_JOB || cb.eventID === DOMAIN_EVENT_ID_BLOCK_JOB_2)) {
+    const send = domainSend(blockJobMessages.DOMAIN_EVENT_BLOCK_JOB, blockJobMessages.DOMAIN_EVENT_CALLBACK_BLOCK_JOB);
+    const m2 = blockJobMessages.DOMAIN_EVENT_BLOCK_JOB_2;
+    return (conn, ev) => {
+      if (ev.type !== 'block-job' || !mine(ev.domain.uuid)) return;
+      const type = BLOCK_JOB_TYPE[ev.job];
+      const status = BLOCK_JOB_STATUS[ev.status];
+      if (cb.eventID === DOMAIN_EVENT_ID_BLOCK_JOB) send(conn, { dom: wireDomain(ev.domain), path: ev.path, type, status });
+      else conn.sendMessage(m2.num, m2.body, { callbackID, dom: wireDomain(ev.domain), dst: ev.disk, type, status });
     };
   }
   if (cb.kind === 'network' && cb.eventID === NETWORK_EVENT_ID_LIFECYCLE) {

@@ -32,6 +32,7 @@ TSVIRT_TEST_PACKAGES=(
   imagemagick       # `import`: a screenshot of the X display
   dbus-x11          # dbus-launch: virt-manager wants a session bus
   gir1.2-atspi-2.0  # the accessibility tree: the virt-manager test reads its window text
+  openssh-server    # sshd, run by the remote test inside its namespace only: virsh qemu+ssh:// to tsvirtd's libvirt socket
   libvirt-daemon-driver-qemu  # libvirt 9.0's own QEMU driver, run embedded (qemu:///embed, no daemon) by the side-by-side dumpxml test
   # the real Debian guests of scripts/make-debian-image.sh (built without mounts or loop devices)
   mmdebstrap        # the Debian 12 tree

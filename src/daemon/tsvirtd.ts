@@ -29,11 +29,16 @@ import { networkResourceProvider } from './network-provider.js';
 import { HostRoot } from '../host/host-root.js';
 import { makeNodedevs } from './nodedev-provider.js';
 import { listenLibvirt, type RpcServer } from './libvirt/rpc-server.js';
+import { listenNet, netListenOptions, type NetListenOptions } from './libvirt/rpc-listen-net.js';
+import { clientTlsFromDir } from './tls-files.js';
+import { RpcClient } from './libvirt/rpc-client.js';
+import { MigrationService } from './migration-service.js';
 import { remoteImpls } from './libvirt/impls.js';
 import type { RpcDeps } from './libvirt/rpc-connection.js';
 
 const USAGE = `Usage: tsvirtd [--root DIR | --system | --session] [--no-kvm-probe] [--cache-dir DIR] [--pidfile FILE]
               [--listen-http HOST:PORT] [--libvirt-compat-sockets]
+              [--listen-tcp ADDR[:PORT] --auth-tcp none] [--listen-tls ADDR[:PORT] [--tls-dir DIR] [--tls-allowed-dn PATTERN]...]
 
   --root DIR       run an isolated instance with all state under DIR (tests, benchmarks)
   --system         the system instance (default for root)
@@ -44,6 +49,15 @@ const USAGE = `Usage: tsvirtd [--root DIR | --system | --session] [--no-kvm-prob
   --listen-http HOST:PORT  serve the web UI there (off by default; log in with: tsvirt ui)
   --libvirt-compat-sockets also serve libvirt's protocol on libvirt's own socket paths
                    (/run/libvirt/libvirt-sock, -ro, virtqemud-sock) when no libvirtd holds them
+  --listen-tcp ADDR[:PORT]  libvirt's protocol over TCP (port 16509; off by default), as qemu+tcp://HOST/system;
+                   needs --auth-tcp none: no authentication, no encryption, for a trusted network only
+  --listen-tls ADDR[:PORT]  libvirt's protocol over TLS (port 16514; off by default), as qemu+tls://HOST/system;
+                   clients need a certificate signed by the CA
+  --tls-dir DIR    cacert.pem, servercert.pem, serverkey.pem (or private/serverkey.pem), and clientcert.pem +
+                   clientkey.pem for calls to other daemons (default: /etc/pki/CA/cacert.pem, /etc/pki/libvirt/...);
+                   make them with scripts/make-tls-certs.sh DIR ADDR
+  --tls-allowed-dn PATTERN  only clients whose certificate DN matches (* is a wildcard; repeatable)
+  --migration-host ADDR  the address incoming migrations are sent to when the source names none
 `;
 
 export interface Daemon {
@@ -57,7 +71,7 @@ function makeLogger(): Logger {
   return { info: (m) => line('info', m), warn: (m) => line('warn', m) };
 }
 
-export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boolean; log?: Logger; hostRoot?: HostRoot; listenHttp?: string; libvirtCompatSockets?: boolean } = {}): Promise<Daemon> {
+export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boolean; log?: Logger; hostRoot?: HostRoot; listenHttp?: string; libvirtCompatSockets?: boolean; net?: NetListenOptions } = {}): Promise<Daemon> {
   const log = opts.log ?? makeLogger();
   // a second daemon would take over the socket and replay the journals under the first one
   if (await socketAnswers(paths.socket)) {
@@ -100,7 +114,10 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
     await listenUnix(paths.roSocket, true, deps),
   ];
   const rpcDeps: RpcDeps = { handlers, events, impls: remoteImpls, extras: { storage, consoles, vncTarget: (d: string) => vncTarget(service, d) } };
+  // the network listeners first: once the libvirt socket answers, they do too
+  const netRpc = opts.net ? await listenNet(opts.net, rpcDeps, (m) => log.warn(m), (m) => log.info(m)) : [];
   const rpc: RpcServer[] = [
+    ...netRpc,
     await listenLibvirt(paths.libvirtSocket, false, rpcDeps),
     await listenLibvirt(paths.libvirtRoSocket, true, rpcDeps),
   ];
@@ -159,7 +176,10 @@ async function main(): Promise<void> {
     args = parseArgs({
       options: {
         root: { type: 'string' }, system: { type: 'boolean' }, session: { type: 'boolean' },
-        'no-kvm-probe': { type: 'boolean' }, 'cache-dir': { type: 'string' }, pidfile: { type: 'string' }, 'listen-http': { type: 'string' }, 'libvirt-compat-sockets': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'no-kvm-probe': { type: 'boolean' }, 'cache-dir': { type: 'string' }, pidfile: { type: 'string' }, 'listen-http': { type: 'string' }, 'libvirt-compat-sockets': { type: 'boolean' },
+        'listen-tcp': { type: 'string' }, 'auth-tcp': { type: 'string' }, 'listen-tls': { type: 'string' }, 'tls-dir': { type: 'string' }, 'tls-allowed-dn': { type: 'string', multiple: true },
+        'migration-host': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
     }).values;
@@ -173,7 +193,11 @@ async function main(): Promise<void> {
     ? rootPaths(args.root)
     : args.session || (!args.system && process.getuid?.() !== 0) ? sessionPaths() : systemPaths();
   if (args['cache-dir']) paths.cacheDir = path.resolve(args['cache-dir']);
-  const daemon = await startDaemon(paths, { kvmProbe: !args['no-kvm-probe'], listenHttp: args['listen-http'], libvirtCompatSockets: args['libvirt-compat-sockets'] });
+  // the network listeners' options and files are checked before anything starts
+  const net = netListenOptions({ listenTcp: args['listen-tcp'], authTcp: args['auth-tcp'], listenTls: args['listen-tls'], tlsDir: args['tls-dir'], tlsAllowedDn: args['tls-allowed-dn'] });
+  if (args['tls-dir']) RpcClient.defaultTls = clientTlsFromDir(args['tls-dir']);
+  if (args['migration-host']) MigrationService.defaultHost = args['migration-host'];
+  const daemon = await startDaemon(paths, { kvmProbe: !args['no-kvm-probe'], listenHttp: args['listen-http'], libvirtCompatSockets: args['libvirt-compat-sockets'], net });
   if (args.pidfile) {
     await fs.mkdir(path.dirname(args.pidfile), { recursive: true });
     await fs.writeFile(args.pidfile, `${process.pid}\n`);

@@ -4,6 +4,7 @@ import { parseDomainXml } from '../conf/domain-xml.js';
 import type { QemuDriver } from '../qemu/driver.js';
 import type { DomainService, Logger } from './domain-service.js';
 import type { DomainStore } from './domain-store.js';
+import { recoverMigration } from './migration-service.js';
 
 export async function loadDefinitions(service: DomainService, store: DomainStore, log: Logger): Promise<void> {
   const autostart = await store.autostartNames();
@@ -45,6 +46,7 @@ export async function reattachRunning(service: DomainService, store: DomainStore
       if (vm.state === status.state || (vm.state === 'paused' && status.state === 'paused')) vm.reason = status.reason;
       service.attach(entry, vm, live.id ?? service.registry.nextId());
       log.info(`re-attached to domain '${live.name}' (pid ${status.pid}, ${vm.state})`);
+      await recoverMigration(vm, log).catch((e) => log.warn(`recovering the migration of '${live.name}': ${(e as Error).message}`));
     } catch (e) {
       log.warn(`cannot re-attach to domain '${live.name}': ${(e as Error).message}`);
     }

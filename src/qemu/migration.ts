@@ -17,25 +17,30 @@ export interface MigrateOutOptions {
   signal?: AbortSignal;
   /** every poll of query-migrate while the stream runs */
   onProgress?: (info: QmpMigrationInfo) => void;
+  /** right after migrate / migrate-incoming was accepted (an incoming QEMU now listens) */
+  onStarted?: () => void;
+  /** with pause-before-switchover: runs while the source is paused, before the device state goes */
+  beforeSwitchover?: () => Promise<void>;
   pollMs?: number;
 }
 
 const DONE = new Set(['completed', 'failed', 'cancelled']);
 
 /** Waits for status completed / failed / cancelled; polls query-migrate meanwhile. */
-async function waitForEnd(mon: QmpMonitor, opts: Pick<MigrateOutOptions, 'signal' | 'onProgress' | 'pollMs'>, what: string): Promise<QmpMigrationInfo> {
+async function waitForEnd(mon: QmpMonitor, opts: Pick<MigrateOutOptions, 'signal' | 'onProgress' | 'pollMs' | 'beforeSwitchover'>, what: string): Promise<QmpMigrationInfo> {
   let wake: () => void = () => undefined;
   let lastEvent = '';
   const onEvent = (ev: { event: string; data?: Record<string, unknown> }) => {
     if (ev.event === 'MIGRATION') {
       lastEvent = String(ev.data?.status ?? '');
-      if (DONE.has(lastEvent)) wake();
+      if (DONE.has(lastEvent) || lastEvent === 'pre-switchover') wake();
     }
   };
   const onClose = () => wake();
   mon.on('event', onEvent);
   mon.on('close', onClose);
   let cancelled = false;
+  let switched = false;
   const onAbort = () => {
     cancelled = true;
     mig.migrateCancel(mon).catch(() => undefined);
@@ -53,6 +58,17 @@ async function waitForEnd(mon: QmpMonitor, opts: Pick<MigrateOutOptions, 'signal
         throw new TsvirtError('operation-failed', `${what}: ${info['error-desc'] ?? 'migration failed'}`);
       }
       opts.onProgress?.(info);
+      // capability pause-before-switchover: the switch-over happens only while we are here
+      if (status === 'pre-switchover' && !cancelled && !switched) {
+        switched = true;
+        try {
+          await opts.beforeSwitchover?.();
+        } catch (e) {
+          await mig.migrateCancel(mon).catch(() => undefined);
+          throw e;
+        }
+        await mig.migrateContinue(mon, 'pre-switchover').catch(() => undefined);
+      }
       await new Promise<void>((r) => {
         const t = setTimeout(r, opts.pollMs ?? 100);
         wake = () => { clearTimeout(t); r(); };
@@ -77,5 +93,6 @@ export async function migrateOut(mon: QmpMonitor, uri: string, opts: MigrateOutO
 export async function migrateIn(mon: QmpMonitor, uri: string, opts: Omit<MigrateOutOptions, 'parameters'> = {}, what = 'incoming migration'): Promise<QmpMigrationInfo> {
   await mig.migrateSetCapabilities(mon, { events: true, ...opts.capabilities });
   await mig.migrateIncomingOrOut(mon, uri, 'in');
+  opts.onStarted?.();
   return waitForEnd(mon, opts, what);
 }

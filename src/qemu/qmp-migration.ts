@@ -55,6 +55,11 @@ export async function migrateCancel(mon: Mon, opts?: Opts): Promise<void> {
   await mon.execute('migrate_cancel', undefined, opts);
 }
 
+/** Lets a migration paused by capability pause-before-switchover go on (state 'pre-switchover'). */
+export async function migrateContinue(mon: Mon, state: string, opts?: Opts): Promise<void> {
+  await mon.execute('migrate-continue', { state }, opts);
+}
+
 /** e.g. { 'auto-converge': true, events: true } */
 export async function migrateSetCapabilities(mon: Mon, caps: Record<string, boolean>, opts?: Opts): Promise<void> {
   const capabilities = Object.entries(caps).map(([capability, state]) => ({ capability, state }));

@@ -17,7 +17,8 @@ export async function counterDomainXml(o: { name: string; consoleLog: string; pe
   <target dev='vdb' bus='virtio'/>
 </disk>\n`
     : '';
-  const extra = `tsvirt.counter=${o.periodMs ?? 10}${o.diskFile ? ' tsvirt.counterdisk=vdb' : ''}`;
+  // the data disk is the guest's only virtio disk: Linux names it vda whatever its target says
+  const extra = `tsvirt.counter=${o.periodMs ?? 10}${o.diskFile ? ' tsvirt.counterdisk=vda' : ''}`;
   let xml = minimalDomainXml({ name: o.name, kernel: g.kernel, initrd: g.initrd, cmdline: guestCmdline(extra), consoleLog: o.consoleLog, extraDevices: disk + (o.extraDevices ?? '') });
   if (o.uuid) xml = xml.replace('</name>', `</name>\n  <uuid>${o.uuid}</uuid>`);
   return xml;

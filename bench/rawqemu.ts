@@ -16,6 +16,8 @@ export class RawQemu {
   private buf = '';
   private pending: ((msg: any) => void)[] = [];
   exited!: Promise<void>;
+  /** false: start() leaves the guest paused (e.g. a migration destination) */
+  protected contOnStart = true;
 
   constructor(readonly dir: string, readonly name: string, readonly guest: TestGuest) {
     this.qmpPath = path.join(dir, `${name}.qmp`);
@@ -48,7 +50,7 @@ export class RawQemu {
     }
     await this.reply(); // greeting
     await this.cmd('qmp_capabilities');
-    await this.cmd('cont');
+    if (this.contOnStart) await this.cmd('cont');
     return performance.now() - t0;
   }
 
@@ -83,9 +85,9 @@ export class RawQemu {
     return new Promise((r) => this.pending.push(r));
   }
 
-  async cmd(execute: string): Promise<any> {
+  async cmd(execute: string, args?: Record<string, unknown>): Promise<any> {
     const p = this.reply();
-    this.sock.write(JSON.stringify({ execute }) + '\n');
+    this.sock.write(JSON.stringify(args ? { execute, arguments: args } : { execute }) + '\n');
     const msg = await p;
     if (msg.error) throw new Error(`QMP ${execute}: ${msg.error.desc}`);
     return msg.return;

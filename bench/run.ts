@@ -22,7 +22,7 @@ import type { BenchContext, BenchRow } from './types.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** optional bench modules of other areas: run when present; each exports run(ctx): Promise<BenchRow[]> */
-const EXTRA_MODULES = ['storage.ts', 'network.ts', 'xml.ts', 'swtpm.ts', 'guests.ts'];
+const EXTRA_MODULES = ['storage.ts', 'network.ts', 'xml.ts', 'swtpm.ts', 'guests.ts', 'save-snapshot.ts', 'migration.ts'];
 const LV_PREFIX = 'bench-lv-';
 
 const quick = process.argv.includes('--quick');

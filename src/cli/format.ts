@@ -20,7 +20,7 @@ export function formatDominfo(d: DomainInfo): string {
   s += field('Used memory:', `${d.usedMemoryKiB} KiB`);
   s += field('Persistent:', d.persistent ? 'yes' : 'no');
   s += field('Autostart:', d.autostart ? 'enable' : 'disable');
-  s += field('Managed save:', 'no');
+  s += field('Managed save:', d.managedSave ? 'yes' : 'no');
   // no security driver: virsh prints no Security model/DOI/label lines then
   return s;
 }

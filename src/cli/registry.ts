@@ -19,6 +19,11 @@ import { uiCommand } from './commands/ui.js';
 import { cloudInitCommand } from './commands/cloud-init.js';
 import { qemuAgentCommand } from './commands/qemu-agent-command.js';
 import { memoryCommands } from './commands/memory.js';
+import { snapshotCommands } from './commands/snapshot.js';
+import { saveCommands } from './commands/save.js';
+import { migrateCommands } from './commands/migrate.js';
+import { jobCommands } from './commands/job.js';
+import { blockJobCommands } from './commands/blockjob.js';
 import type { CommandDef } from './types.js';
 
 /** Thrown by quit/exit: the runner stops reading commands. */
@@ -45,7 +50,7 @@ const quit = (name: string): CommandDef => ({
 
 export const COMMANDS: CommandDef[] = [
   listCommand, ...lifecycleCommands, ...infoCommands, editCommand, consoleCommand, eventCommand, netEventCommand, poolEventCommand,
-  ...hostCommands, ...poolCommands, ...volumeCommands, ...deviceCommands, ...networkCommands, ...interfaceCommands, ...nodedevCommands, ...agentCommands, ...memoryCommands, uiCommand, cloudInitCommand, qemuAgentCommand, helpCommand, quit('quit'), quit('exit'),
+  ...hostCommands, ...poolCommands, ...volumeCommands, ...deviceCommands, ...networkCommands, ...interfaceCommands, ...nodedevCommands, ...agentCommands, ...memoryCommands, ...snapshotCommands, ...saveCommands, ...migrateCommands, ...jobCommands, ...blockJobCommands, uiCommand, cloudInitCommand, qemuAgentCommand, helpCommand, quit('quit'), quit('exit'),
 ];
 
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));

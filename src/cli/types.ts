@@ -23,6 +23,7 @@ export const GROUPS = {
   events: 'Domain Events',
   host: 'Host and Hypervisor',
   network: 'Networking',
+  snapshot: 'Snapshot',
   pool: 'Storage Pool',
   volume: 'Storage Volume',
   virsh: 'Virsh itself',

@@ -20,6 +20,10 @@ export interface DomainEntry {
   stopping?: Promise<void>;
   /** the long job running (save, migration, snapshot, block copy) and the last one ended (domain-job.ts) */
   jobs?: DomainJobs;
+  /** a managed save image exists (save-service.ts): start resumes from it */
+  hasManagedSave?: boolean;
+  /** how many snapshots it has (snapshot-service.ts keeps it; undefine and list --with-snapshot read it) */
+  snapshotCount?: number;
 }
 
 export class DomainRegistry {
@@ -109,5 +113,7 @@ export function summaryOf(e: DomainEntry): DomainSummary {
     autostart: e.autostart,
   };
   if (e.config.title !== undefined) s.title = e.config.title;
+  if (e.hasManagedSave) s.managedSave = true;
+  if (e.snapshotCount) s.hasSnapshot = true;
   return s;
 }

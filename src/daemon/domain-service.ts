@@ -26,11 +26,15 @@ export interface Logger {
 export class DomainService {
   readonly registry = new DomainRegistry();
   private readonly locks = new JobLocks();
+  /** managed save images (save-service.ts): start resumes from one, undefine refuses while one exists */
+  managedSave?: { has(e: DomainEntry): boolean; start(e: DomainEntry, paused: boolean): Promise<void>; remove(e: DomainEntry): Promise<void> };
+  /** set by the snapshot service: drops a domain's snapshot metadata (undefine --snapshots-metadata) */
+  snapshots?: { discardAll(e: DomainEntry): Promise<void> };
 
   constructor(
     private readonly store: DomainStore,
     private readonly driver: QemuDriver,
-    private readonly events: EventBus,
+    readonly events: EventBus,
     readonly log: Logger,
   ) {}
 
@@ -47,6 +51,16 @@ export class DomainService {
     const def = applyDomainDefaultsInPlace(parsed, { arch: caps.arch, defaultMachine: defaultMachine(caps), emulator: caps.binary, canonicalMachines, nvramDir: this.store.nvramDir() });
     validateDomain(def);
     return def;
+  }
+
+  /** where managed save images go (save-service.ts) */
+  managedSaveDir(): string {
+    return this.store.managedSaveDir();
+  }
+
+  /** parse, defaults and validate of a definition that is not stored (a save image's XML) */
+  prepareDefinition(xml: string): Promise<Domain> {
+    return this.prepare(xml);
   }
 
   /** Name and UUID must both match an existing domain, or both be new. */
@@ -81,11 +95,14 @@ export class DomainService {
     });
   }
 
-  async undefine(ref: string, opts: { nvram?: boolean; keepNvram?: boolean } & TpmUndefineFlags = {}): Promise<void> {
+  async undefine(ref: string, opts: { nvram?: boolean; keepNvram?: boolean; managedSave?: boolean; snapshotsMetadata?: boolean } & TpmUndefineFlags = {}): Promise<void> {
     const entry = this.registry.lookup(ref);
     checkTpmFlags(opts);
     await this.locks.run(`uuid:${entry.config.uuid}`, async () => {
       if (!entry.persistent) throw new TsvirtError('operation-invalid', `cannot undefine transient domain '${entry.config.name}'`);
+      if (this.managedSave?.has(entry) && !opts.managedSave) throw new TsvirtError('operation-invalid', 'Refusing to undefine while domain managed save image exists');
+      // libvirt's qemuDomainUndefineFlags: snapshots of an inactive domain block it, unless their metadata goes too
+      if (!entry.vm && entry.snapshotCount && !opts.snapshotsMetadata) throw new TsvirtError('operation-invalid', `cannot delete inactive domain with ${entry.snapshotCount} snapshots`);
       // libvirt's rules: an existing variable store (also the one firmware='efi' made at start)
       // is removed with --nvram, kept with --keep-nvram, and without either the undefine is refused
       if (opts.nvram && opts.keepNvram) throw new TsvirtError('operation-invalid', 'cannot both keep and delete nvram');
@@ -96,6 +113,8 @@ export class DomainService {
           throw new TsvirtError('system-error', `failed to remove nvram: ${nvram}: ${e.message}`);
         });
       }
+      if (this.managedSave?.has(entry)) await this.managedSave.remove(entry);
+      if (entry.snapshotCount && opts.snapshotsMetadata) await this.snapshots?.discardAll(entry);
       await this.store.removeConfig(entry.config.name);
       entry.persistent = false;
       entry.autostart = false;
@@ -117,9 +136,14 @@ export class DomainService {
 
   // ---- lifecycle ---------------------------------------------------------
 
-  async start(ref: string, paused = false): Promise<DomainSummary> {
+  async start(ref: string, paused = false, forceBoot = false): Promise<DomainSummary> {
     const entry = this.registry.lookup(ref);
     return this.locks.run(`uuid:${entry.config.uuid}`, async () => {
+      // a managed save image is resumed from (libvirt's qemuDomainObjStart); --force-boot discards it
+      if (this.managedSave?.has(entry) && !entry.vm) {
+        if (!forceBoot) return (await this.managedSave.start(entry, paused), summaryOf(entry));
+        await this.managedSave.remove(entry);
+      }
       await this.startLocked(entry, paused);
       return summaryOf(entry);
     });

@@ -20,7 +20,11 @@ import type { NodeDeviceService } from './nodedev-service.js';
 import { makeStatsHandlers } from './handlers-stats.js';
 import { makeAgentHandlers } from './handlers-agent.js';
 import { makeAgentCommandHandlers } from './handlers-agent-command.js';
+import { makeSaveHandlers } from './handlers-save.js';
+import { makeSnapshotHandlers } from './handlers-snapshot.js';
+import { makeMigrationHandlers } from './handlers-migration.js';
 import { attachCloudInit } from './cloud-init.js';
+import { makeBlockJobHandlers } from './handlers-blockjob.js';
 
 export function makeHandlers(service: DomainService, driver: QemuDriver, version: string, storage: StorageService, networks: NetworkService, devices: DeviceService, nodedevs: NodeDeviceService, web: WebAuth = new WebAuth()): Handlers {
   return {
@@ -40,7 +44,7 @@ export function makeHandlers(service: DomainService, driver: QemuDriver, version
     'domain.define': (p) => service.define(p.xml),
     'domain.create': (p) => service.create(p.xml, p.paused),
     'domain.undefine': (p) => undefineDomain(service, storage, p),
-    'domain.start': (p) => service.start(p.domain, p.paused),
+    'domain.start': (p) => service.start(p.domain, p.paused, p.forceBoot),
     'domain.shutdown': async (p) => (await service.shutdown(p.domain, p.modes), {}),
     'domain.reboot': async (p) => (await service.reboot(p.domain, p.modes), {}),
     'domain.reset': async (p) => (await service.reset(p.domain), {}),
@@ -59,6 +63,10 @@ export function makeHandlers(service: DomainService, driver: QemuDriver, version
     ...makeStatsHandlers(service),
     ...makeAgentHandlers(service, networks),
     ...makeAgentCommandHandlers(service, service.log),
+    ...makeSaveHandlers(service),
+    ...makeSnapshotHandlers(service),
+    ...makeMigrationHandlers(service),
     'domain.attachCloudInit': (p) => attachCloudInit(service, storage, p),
+    ...makeBlockJobHandlers(service),
   };
 }

@@ -28,6 +28,8 @@ export interface InstancePaths {
   nodedevConfigDir?: string;
   /** swtpm of emulator TPMs: state <stateDir>/<uuid>/tpm2, control sockets, logs */
   swtpm?: { stateDir: string; runDir: string; logDir: string };
+  /** snapshot metadata, as libvirt keeps it: <snapshotDir>/<domain>/<snapshot>.xml */
+  snapshotDir?: string;
 }
 
 function layout(kind: InstancePaths['kind'], dirs: { config: string; run: string; lib: string; log: string; cache: string }): InstancePaths {
@@ -47,6 +49,7 @@ function layout(kind: InstancePaths['kind'], dirs: { config: string; run: string
     cacheDir: dirs.cache,
     nodedevConfigDir: path.join(dirs.config, 'nodedev'),
     swtpm: { stateDir: path.join(dirs.lib, 'swtpm'), runDir: path.join(dirs.run, 'swtpm'), logDir: path.join(dirs.log, 'swtpm') },
+    snapshotDir: path.join(dirs.lib, 'qemu', 'snapshot'),
   };
 }
 

@@ -11,7 +11,11 @@ import { nodedevMethods } from './methods-nodedev.js';
 import { statsMethods } from './methods-stats.js';
 import { agentMethods } from './methods-agent.js';
 import { cloudInitMethods } from './methods-cloud-init.js';
+import { blockJobMethods } from './methods-blockjob.js';
 import { agentCommandMethods } from './methods-agent-command.js';
+import { saveMethods } from './methods-save.js';
+import { snapshotMethods } from './methods-snapshot.js';
+import { migrationMethods } from './methods-migration.js';
 
 export interface MethodDef<P extends z.ZodType, R extends z.ZodType> {
   params: P;
@@ -84,6 +88,8 @@ export const methods = {
       nvram: z.boolean().optional(), keepNvram: z.boolean().optional(),
       tpm: z.boolean().optional().describe('remove the TPM emulator state, also one with persistent_state'),
       keepTpm: z.boolean().optional().describe('keep the TPM emulator state'),
+      managedSave: z.boolean().optional().describe('also remove its managed save image (refused without)'),
+      snapshotsMetadata: z.boolean().optional().describe('also remove its snapshot metadata (refused without when it has snapshots and is inactive)'),
       removeAllStorage: z.boolean().optional().describe('also delete the storage volumes behind its disks (not CD-ROMs); only when it is not running'),
       storage: z.array(z.string()).optional().describe('also delete these of its disks\' volumes, by target (vda) or source'),
     }),
@@ -91,8 +97,8 @@ export const methods = {
     summary: 'remove the persistent definition; a running domain goes on as transient (virsh undefine [--remove-all-storage])',
   }),
   'domain.start': method({
-    params: Dom.extend({ paused: z.boolean().optional() }), result: DomainSummarySchema, readonly: false,
-    summary: 'start a defined domain (virsh start)',
+    params: Dom.extend({ paused: z.boolean().optional(), forceBoot: z.boolean().optional().describe('boot afresh, discarding a managed save image') }), result: DomainSummarySchema, readonly: false,
+    summary: 'start a defined domain (virsh start); one with a managed save image resumes from it',
   }),
   'domain.shutdown': method({
     params: Dom.extend({ modes: z.array(ShutdownMode).optional() }), result: Empty, readonly: false,
@@ -130,7 +136,11 @@ export const methods = {
   ...statsMethods,
   ...agentMethods,
   ...cloudInitMethods,
+  ...blockJobMethods,
   ...agentCommandMethods,
+  ...saveMethods,
+  ...snapshotMethods,
+  ...migrationMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -17,6 +17,8 @@ export const DomainSummarySchema = z.object({
   persistent: z.boolean(),
   autostart: z.boolean(),
   title: z.string().optional(),
+  managedSave: z.boolean().optional().describe('a managed save image exists: start resumes from it'),
+  hasSnapshot: z.boolean().optional().describe('the domain has snapshots (virsh list --with-snapshot)'),
 });
 export type DomainSummary = z.infer<typeof DomainSummarySchema>;
 
@@ -88,7 +90,19 @@ export const AgentLifecycleEventSchema = z.object({
 });
 export type AgentLifecycleEvent = z.infer<typeof AgentLifecycleEventSchema>;
 
-export const EventSchema = z.union([LifecycleEventSchema, DeviceRemovedEventSchema, NetworkEventSchema, PoolEventSchema, PoolRefreshEventSchema, AgentLifecycleEventSchema]);
+/** a block job (virsh blockcopy / blockcommit / blockpull) changed phase (libvirt's BLOCK_JOB and BLOCK_JOB_2 events) */
+export const BlockJobEventSchema = z.object({
+  type: z.literal('block-job'),
+  domain: DomainOfEvent,
+  disk: z.string().describe("the disk's target (vdb)"),
+  path: z.string().describe("the disk's source path when the job started"),
+  job: z.enum(['pull', 'copy', 'commit', 'active-commit']),
+  status: z.enum(['completed', 'failed', 'canceled', 'ready']),
+  time: z.number().describe('ms since the epoch'),
+});
+export type BlockJobEvent = z.infer<typeof BlockJobEventSchema>;
+
+export const EventSchema = z.union([LifecycleEventSchema, DeviceRemovedEventSchema, NetworkEventSchema, PoolEventSchema, PoolRefreshEventSchema, AgentLifecycleEventSchema, BlockJobEventSchema]);
 export type TsvirtEvent = z.infer<typeof EventSchema>;
 
 export const ErrorBodySchema = z.object({

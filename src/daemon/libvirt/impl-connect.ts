@@ -5,6 +5,10 @@ import type { Impls } from './rpc-impl.js';
 
 /** VIR_DRV_FEATURE_* numbers libvirtd says yes to and tsvirt honours */
 const FEATURES = new Set([
+  4, // MIGRATION_P2P
+  6, // MIGRATION_V3
+  7, // MIGRATE_CHANGE_PROTECTION
+  13, // MIGRATION_PARAMS
   8, // FD_PASSING: clients may send CALL_WITH_FDS (none is used yet)
   9, // TYPED_PARAM_STRING
   10, // PROGRAM_KEEPALIVE

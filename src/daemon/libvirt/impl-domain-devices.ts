@@ -169,15 +169,7 @@ export const domainDeviceImpls: Impls = {
     const c = await ctx.call('domain.getControlInfo', { domain: domRef(dom) });
     return { state: { ok: 0, job: 1, occupied: 2 }[c.state], details: 0, stateTime: BigInt(c.stateTimeMs) };
   },
-  // VIR_DOMAIN_JOB_NONE (0) and no numbers: there is no job
-  DOMAIN_GET_JOB_INFO: async ({ dom }, ctx) => {
-    await ctx.call('domain.getJobInfo', { domain: domRef(dom) });
-    return {
-      type: 0, timeElapsed: 0n, timeRemaining: 0n, dataTotal: 0n, dataProcessed: 0n, dataRemaining: 0n,
-      memTotal: 0n, memProcessed: 0n, memRemaining: 0n, fileTotal: 0n, fileProcessed: 0n, fileRemaining: 0n,
-    };
-  },
-  DOMAIN_GET_JOB_STATS: async ({ dom }, ctx) => (await ctx.call('domain.getJobInfo', { domain: domRef(dom) }), { type: 0, params: [] }),
+  // DOMAIN_GET_JOB_INFO, DOMAIN_GET_JOB_STATS: impl-save.ts
   DOMAIN_GET_BLOCK_INFO: async ({ dom, path }, ctx) => {
     const b = await ctx.call('domain.blockInfo', { domain: domRef(dom), disk: path });
     return { allocation: BigInt(b.allocation), capacity: BigInt(b.capacity), physical: BigInt(b.physical) };
@@ -198,7 +190,6 @@ export const domainDeviceImpls: Impls = {
     for (let c = 0; c < cpumap.length * 8 && c < cpus; c++) cpumap[c >> 3] |= 1 << (c & 7);
     return { cpumap, online: cpus, ret: cpus };
   },
-  // tsvirt has no managed save, and records no taint or deprecation messages
-  DOMAIN_HAS_MANAGED_SAVE_IMAGE: async ({ dom }, ctx) => (await isActive(ctx, dom), { result: 0 }),
+  // tsvirt records no taint or deprecation messages (DOMAIN_HAS_MANAGED_SAVE_IMAGE: impl-save.ts)
   DOMAIN_GET_MESSAGES: async ({ dom }, ctx) => (await isActive(ctx, dom), { msgs: [] }),
 };

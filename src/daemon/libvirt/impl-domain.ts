@@ -22,8 +22,8 @@ export function domainFilter(flags: number): (d: DomainSummary) => boolean {
     group(L.ACTIVE, L.INACTIVE, active),
     group(L.PERSISTENT, L.TRANSIENT, (d) => d.persistent),
     group(L.AUTOSTART, L.NO_AUTOSTART, (d) => d.autostart),
-    group(L.MANAGEDSAVE, L.NO_MANAGEDSAVE, () => false),
-    group(L.HAS_SNAPSHOT, L.NO_SNAPSHOT, () => false),
+    group(L.MANAGEDSAVE, L.NO_MANAGEDSAVE, (d) => d.managedSave === true),
+    group(L.HAS_SNAPSHOT, L.NO_SNAPSHOT, (d) => d.hasSnapshot === true),
     group(L.HAS_CHECKPOINT, L.NO_CHECKPOINT, () => false),
   ];
   const stateFlags = flags & (L.RUNNING | L.PAUSED | L.SHUTOFF | L.OTHER);
@@ -96,11 +96,11 @@ export const domainImpls: Impls = {
   DOMAIN_UNDEFINE: async ({ dom }, ctx) => void (await ctx.call('domain.undefine', { domain: domRef(dom) })),
   DOMAIN_UNDEFINE_FLAGS: async ({ dom, flags }, ctx) =>
     void (await ctx.call('domain.undefine', { domain: domRef(dom), nvram: (flags & UNDEFINE_NVRAM) !== 0, keepNvram: (flags & UNDEFINE_KEEP_NVRAM) !== 0,
-      tpm: (flags & UNDEFINE_TPM) !== 0, keepTpm: (flags & UNDEFINE_KEEP_TPM) !== 0 })),
+      tpm: (flags & UNDEFINE_TPM) !== 0, keepTpm: (flags & UNDEFINE_KEEP_TPM) !== 0, managedSave: (flags & 1) !== 0, snapshotsMetadata: (flags & 2) !== 0 })), // 1: VIR_DOMAIN_UNDEFINE_MANAGED_SAVE, 2: _SNAPSHOTS_METADATA
 
   DOMAIN_CREATE: async ({ dom }, ctx) => void (await ctx.call('domain.start', { domain: domRef(dom) })),
   DOMAIN_CREATE_WITH_FLAGS: async ({ dom, flags }, ctx) => ({
-    dom: wireDomain(await ctx.call('domain.start', { domain: domRef(dom), paused: (flags & START_PAUSED) !== 0 })),
+    dom: wireDomain(await ctx.call('domain.start', { domain: domRef(dom), paused: (flags & START_PAUSED) !== 0, forceBoot: (flags & 8) !== 0 })), // 8: VIR_DOMAIN_START_FORCE_BOOT
   }),
   DOMAIN_SHUTDOWN: async ({ dom }, ctx) => void (await ctx.call('domain.shutdown', { domain: domRef(dom) })),
   DOMAIN_SHUTDOWN_FLAGS: async ({ dom, flags }, ctx) => void (await ctx.call('domain.shutdown', { domain: domRef(dom), modes: modes(flags) })),

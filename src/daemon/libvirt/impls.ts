@@ -12,6 +12,10 @@ import { hostExtraImpls } from './impl-host-extra.js';
 import { graphicsImpls } from './impl-graphics.js';
 import { qemuImpls } from './impl-qemu.js';
 import { agentCommandImpls } from './impl-agent-commands.js';
+import { snapshotImpls } from './impl-snapshot.js';
+import { migrationImpls } from './impl-migration.js';
+import { blockJobImpls } from './impl-blockjob.js';
+import { saveImpls } from './impl-save.js';
 
 export const remoteImpls: Impls = {
   ...connectImpls,
@@ -26,4 +30,8 @@ export const remoteImpls: Impls = {
   ...graphicsImpls,
   ...qemuImpls, // the QEMU program's (keyed QEMU_...)
   ...agentCommandImpls,
+  ...snapshotImpls,
+  ...migrationImpls,
+  ...blockJobImpls,
+  ...saveImpls,
 };

@@ -55,11 +55,7 @@ export const domainDeviceProcs = {
   DOMAIN_GET_METADATA: proc(265, struct('remote_domain_get_metadata_args', { dom: NonnullDomain, type: int, uri: OptString, flags: uint }),
     struct('remote_domain_get_metadata_ret', { metadata: NonnullString })),
   DOMAIN_GET_CONTROL_INFO: proc(229, DomFlagsArgs, struct('remote_domain_get_control_info_ret', { state: uint, details: uint, stateTime: uhyper })),
-  DOMAIN_GET_JOB_INFO: proc(163, DomArgs, struct('remote_domain_get_job_info_ret', {
-    type: int, timeElapsed: uhyper, timeRemaining: uhyper, dataTotal: uhyper, dataProcessed: uhyper, dataRemaining: uhyper,
-    memTotal: uhyper, memProcessed: uhyper, memRemaining: uhyper, fileTotal: uhyper, fileProcessed: uhyper, fileRemaining: uhyper,
-  })),
-  DOMAIN_GET_JOB_STATS: proc(298, DomFlagsArgs, struct('remote_domain_get_job_stats_ret', { type: int, params: typedParams(64) })),
+  // DOMAIN_GET_JOB_INFO, DOMAIN_GET_JOB_STATS: procs-save.ts
   DOMAIN_GET_BLOCK_INFO: proc(194, struct('remote_domain_get_block_info_args', { dom: NonnullDomain, path: NonnullString, flags: uint }),
     struct('remote_domain_get_block_info_ret', { allocation: uhyper, capacity: uhyper, physical: uhyper })),
 
@@ -69,6 +65,5 @@ export const domainDeviceProcs = {
   // host CPUs for vCPU maps (virsh vcpuinfo, libvirt-python's vcpus())
   NODE_GET_CPU_MAP: proc(293, struct('remote_node_get_cpu_map_args', { need_map: int, need_online: int, flags: uint }),
     struct('remote_node_get_cpu_map_ret', { cpumap: opaque(2048), online: uint, ret: int })),
-  DOMAIN_HAS_MANAGED_SAVE_IMAGE: proc(183, DomFlagsArgs, struct('remote_domain_has_managed_save_image_ret', { result: int })),
   DOMAIN_GET_MESSAGES: proc(426, DomFlagsArgs, struct('remote_domain_get_messages_ret', { msgs: array(NonnullString, 2048) })),
 };

@@ -12,6 +12,10 @@ import { consoleProcs } from './procs-console.js';
 import { hostExtraProcs } from './procs-host-extra.js';
 import { graphicsProcs } from './procs-graphics.js';
 import { agentCommandProcs } from './procs-agent-commands.js';
+import { snapshotProcs } from './procs-snapshot.js';
+import { migrationProcs } from './procs-migration.js';
+import { blockJobProcs } from './procs-blockjob.js';
+import { saveProcs } from './procs-save.js';
 
 export const remoteProcs = {
   ...connectProcs,
@@ -25,6 +29,10 @@ export const remoteProcs = {
   ...hostExtraProcs,
   ...graphicsProcs,
   ...agentCommandProcs,
+  ...snapshotProcs,
+  ...migrationProcs,
+  ...blockJobProcs,
+  ...saveProcs,
 };
 export type RemoteProcName = keyof typeof remoteProcs;
 

@@ -29,6 +29,9 @@ const LIVE = 1;
 const PERSIST_DEST = 8;
 const PAUSED = 32;
 const NON_SHARED_DISK = 64;
+/** as libvirt's keepalive: a question every 5 s, and no answer for 30 s means the peer is gone */
+const PROBE_EVERY_MS = 5000;
+const PROBE_DEADLINE_MS = 30_000;
 
 const str = (field: string, value: string): TypedParam => ({ field, value: { type: TypedParamType.STRING, value } });
 
@@ -60,10 +63,23 @@ export async function migrateP2p(migrations: MigrationService, ref: string, o: P
     let failure: unknown;
     // the destination daemon gone (killed, network down): no finish can follow, so stop now
     let lost = false;
-    const watch = setInterval(() => {
-      if (!client.isClosed || lost) return;
+    // a closed socket is seen at once; a peer whose host vanished (no FIN, no RST) only by
+    // asking it something now and then
+    let probing = false;
+    let lastAnswer = Date.now();
+    let lastProbe = Date.now();
+    const loseIt = () => {
+      if (lost) return;
       lost = true;
       migrations.abortOutgoing(ref, `lost connection to ${o.destUri}`);
+    };
+    const watch = setInterval(() => {
+      if (lost) return;
+      if (client.isClosed || Date.now() - lastAnswer > PROBE_DEADLINE_MS) return loseIt();
+      if (probing || Date.now() - lastProbe < PROBE_EVERY_MS) return;
+      probing = true;
+      lastProbe = Date.now();
+      client.call('CONNECT_GET_LIB_VERSION', undefined).then(() => { lastAnswer = Date.now(); }, loseIt).finally(() => { probing = false; });
     }, 200);
     try {
       await migrations.perform(ref, { uri: prep.uri_out, live: o.live, autoConverge: o.autoConverge, bandwidth: o.bandwidth, copyStorage: o.copyStorageAll, cookie: prep.cookie_out });

@@ -271,7 +271,8 @@ test('kill -9 of either daemon mid-migration: the guest runs on the source, noth
       info = (await vs(['domjobinfo', name])).stdout;
     }
     assert.match(info, /Operation:\s+Outgoing migration/, info);
-    return run;
+    // in an object: an async function returning the promise itself would wait for the migration
+    return { run };
   };
   const runsOnSourceOnly = async (what: string) => {
     for (let i = 0; i < 50 && (await vd(['list', '--all', '--name'])).stdout.trim() !== ''; i++) await sleep(200);
@@ -293,7 +294,7 @@ test('kill -9 of either daemon mid-migration: the guest runs on the source, noth
   await waitForText(srcLog, 'TSVIRT-COUNT 50', 60_000);
 
   // the destination daemon dies: the source notices the lost connection, cancels, resumes
-  const r1 = await slowMigration();
+  const r1 = (await slowMigration()).run;
   await dst.daemon.kill();
   const failed1 = await r1;
   assert.notEqual(failed1.code, 0, src.daemon.logText().slice(-3000));
@@ -302,7 +303,7 @@ test('kill -9 of either daemon mid-migration: the guest runs on the source, noth
   await runsOnSourceOnly('destination killed');
 
   // the source daemon dies: at its restart it cancels the migration and resumes the guest
-  const r2 = await slowMigration();
+  const r2 = (await slowMigration()).run;
   await src.daemon.kill();
   assert.notEqual((await r2).code, 0);
   await src.daemon.restart();

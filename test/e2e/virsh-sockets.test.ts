@@ -59,11 +59,11 @@ test('the read-only socket answers reads and refuses every write, changing nothi
 });
 
 test('a procedure tsvirt does not implement gets libvirt\'s not-supported error and the session goes on', async () => {
-  // snapshots are a later issue: virsh gets the driver's "not supported", then the next command works
+  // checkpoints are not built: virsh gets the driver's "not supported", then the next command works
   const file = path.join(d.root, 'snap.xml');
   writeFileSync(file, xml('snap'));
-  const r = await d.virsh([], { input: `define ${file}\nsnapshot-list snap\nlist --all --name\nundefine snap\n` });
-  assert.match(r.stderr, /error: this function is not supported by the connection driver: virDomainSnapshotNum/);
+  const r = await d.virsh([], { input: `define ${file}\ncheckpoint-list snap\nlist --all --name\nundefine snap\n` });
+  assert.match(r.stderr, /error: this function is not supported by the connection driver: virDomainListAllCheckpoints/);
   assert.match(r.stdout, /^snap$/m);
   assert.match(r.stdout, /Domain 'snap' has been undefined/);
 });

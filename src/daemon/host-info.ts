@@ -13,13 +13,24 @@ export interface NodeInfo {
   threads: number;
 }
 
+/**
+ * The first processor's "cpu MHz" in /proc/cpuinfo, truncated, as libvirt reads it: Node's
+ * os.cpus() takes the speed from cpufreq in sysfs, which virtual machines usually lack (0).
+ */
+export function cpuinfoMhz(text: string): number | undefined {
+  const m = /^cpu MHz\s*:\s*(\d+)/m.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Counts sockets, cores and threads from /proc/cpuinfo, as libvirt's nodeinfo does. */
 export function nodeInfo(): NodeInfo {
   const cpus = os.cpus();
   let sockets = new Set<string>();
   let cores = new Set<string>();
+  let mhz: number | undefined;
   try {
     const text = readFileSync('/proc/cpuinfo', 'utf8');
+    mhz = cpuinfoMhz(text);
     for (const block of text.split('\n\n')) {
       const phys = /physical id\s*:\s*(\d+)/.exec(block)?.[1] ?? '0';
       const core = /core id\s*:\s*(\d+)/.exec(block)?.[1];
@@ -37,7 +48,7 @@ export function nodeInfo(): NodeInfo {
     model: os.arch() === 'x64' ? 'x86_64' : os.arch(),
     memoryKiB: Math.floor(os.totalmem() / 1024),
     cpus: cpus.length,
-    mhz: cpus[0]?.speed ?? 0,
+    mhz: mhz ?? cpus[0]?.speed ?? 0,
     nodes: 1,
     sockets: nSockets,
     cores: coresPerSocket,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { commandHelp, groupedHelp, helpFor } from './commands/help.js';
 import { COMMANDS, findCommand } from './registry.js';
+import { prepare } from './run.js';
 
 const hasVirsh = !spawnSync('virsh', ['--version']).error;
 
@@ -24,4 +25,21 @@ test('grouped help lists every command once under its virsh group', () => {
 
 test('--json shows in the help of read commands', () => {
   assert.match(commandHelp(findCommand('dominfo')!), /dominfo <domain> \[--json\]/);
+});
+
+test('COMMAND --help is `help COMMAND` on every command, as virsh; after -- it is data', () => {
+  for (const c of COMMANDS) {
+    const p = prepare([c.name, '--help']);
+    assert.equal(p.cmd.name, 'help', c.name);
+    assert.equal(p.args.str('command'), c.name, c.name);
+  }
+  // even beside options the command lacks or without its required ones
+  assert.equal(prepare(['start', '--no-such', '--help']).cmd.name, 'help');
+  assert.equal(prepare(['dominfo', '--', '--help']).args.str('domain'), '--help');
+});
+
+test('help of a command through its --help matches virsh for the same command', { skip: !hasVirsh && 'virsh not installed' }, () => {
+  const r = spawnSync('virsh', ['-c', 'test:///default', 'reset', '--help'], { encoding: 'utf8' });
+  assert.equal(r.status, 0);
+  assert.equal(commandHelp(findCommand('reset')!) + '\n', r.stdout);
 });

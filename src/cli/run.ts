@@ -15,6 +15,12 @@ export function prepare(words: string[]): Prepared {
   const [name, ...rest] = words;
   const cmd = findCommand(name!);
   if (!cmd) throw new CliError(`unknown command: '${name}'`);
+  // as virsh: `CMD ... --help` (before any `--`) is `help CMD`, whatever else the line holds
+  const end = rest.indexOf('--');
+  if ((end < 0 ? rest : rest.slice(0, end)).includes('--help')) {
+    const help = findCommand('help')!;
+    return { cmd: help, args: parseArgs(help, [cmd.name]) };
+  }
   return { cmd, args: parseArgs(cmd, rest) };
 }
 

@@ -100,6 +100,8 @@ export class DomainJob {
 export interface DomainJobs {
   current?: DomainJob;
   completed?: JobStats;
+  /** the daemon's log, with the domain's name (DomainService.jobsOf) */
+  log?: (level: 'info' | 'warn', msg: string, job: JobOperation) => void;
 }
 
 /**
@@ -109,14 +111,18 @@ export interface DomainJobs {
 export async function runDomainJob<T>(jobs: DomainJobs, job: DomainJob, fn: (job: DomainJob) => Promise<T>): Promise<T> {
   if (jobs.current) throw new TsvirtError('operation-invalid', `cannot acquire state change lock: another job (${jobs.current.operation}) is running`);
   jobs.current = job;
+  const began = Date.now();
+  jobs.log?.('info', 'started', job.operation);
   try {
     const out = await fn(job);
     jobs.completed = job.stats('completed');
+    jobs.log?.('info', `completed in ${Date.now() - began} ms`, job.operation);
     return out;
   } catch (e) {
     jobs.completed = job.stats(job.signal.aborted ? 'cancelled' : 'failed');
     const msg = (e as Error).message;
     if (msg) jobs.completed.params.errmsg = msg;
+    jobs.log?.('warn', `${job.signal.aborted ? 'cancelled' : 'failed'} after ${Date.now() - began} ms: ${msg}`, job.operation);
     throw e;
   } finally {
     jobs.current = undefined;

@@ -16,12 +16,11 @@ import { DomainRegistry, summaryOf, type DomainEntry } from './domain-registry.j
 import type { DomainStore } from './domain-store.js';
 import type { EventBus } from './event-bus.js';
 import { JobLocks } from './jobs.js';
+import type { DomainJobs } from './domain-job.js';
 import { checkTpmFlags, removeTpmState, type TpmUndefineFlags } from './undefine-tpm.js';
 
-export interface Logger {
-  info(msg: string): void;
-  warn(msg: string): void;
-}
+import type { Logger } from './log.js';
+export type { Logger };
 
 export class DomainService {
   readonly registry = new DomainRegistry();
@@ -346,6 +345,11 @@ export class DomainService {
   // ---- for services beside this one (device-service) ----------------------
 
   /** Runs `job` under the domain's job lock, as every mutating call on it does. */
+  /** the domain's long-job record, made on first use; its jobs go to the daemon's log */
+  jobsOf(entry: DomainEntry): DomainJobs {
+    return entry.jobs ??= { log: (level, msg, job) => this.log[level](msg, { domain: entry.config.name, job }) };
+  }
+
   runJob<T>(ref: string, job: (entry: DomainEntry) => Promise<T>): Promise<T> {
     const entry = this.registry.lookup(ref);
     return this.locks.run(`uuid:${entry.config.uuid}`, () => job(entry));

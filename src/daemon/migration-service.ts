@@ -172,7 +172,7 @@ export class MigrationService {
       const speed = opts.bandwidth ?? t.speedMiB;
       const nbd = opts.copyStorage ? decodeCookie(opts.cookie).nbd : undefined;
       if (opts.copyStorage && !nbd?.port) throw new TsvirtError('operation-failed', 'operation failed: the destination did not export the disks for --copy-storage-all');
-      await runDomainJob(entry.jobs ??= {}, new DomainJob('migration-out'), async (job) => {
+      await runDomainJob(this.service.jobsOf(entry), new DomainJob('migration-out'), async (job) => {
         const wasRunning = vm.state === 'running';
         let pausedByUs = false;
         let mirrors: Mirrors | undefined;
@@ -283,7 +283,7 @@ export class MigrationService {
     const ac = new AbortController();
     const inc: Incoming = { name: def.name, uuid: def.uuid, port, done: Promise.resolve(), cancel: () => ac.abort() };
     this.incoming.set(def.uuid, inc);
-    inc.done = this.service.runJob(def.uuid, (e) => runDomainJob(e.jobs ??= {}, new DomainJob('migration-in'), async (job) => {
+    inc.done = this.service.runJob(def.uuid, (e) => runDomainJob(this.service.jobsOf(e), new DomainJob('migration-in'), async (job) => {
       const onAbort = () => { if (inc.vm?.running) void inc.vm.destroy(false, { reason: 'failed', detail: 'failed' }).catch(() => undefined); };
       ac.signal.addEventListener('abort', onAbort, { once: true });
       job.signal.addEventListener('abort', onAbort, { once: true });

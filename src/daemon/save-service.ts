@@ -83,7 +83,7 @@ export class SaveService {
     const wasRunning = vm.state === 'running';
     const xml = formatDomainXml(def, { inactive: true });
     const restoreRunning = opts.running ? true : opts.paused ? false : wasRunning;
-    await runDomainJob(entry.jobs ??= {}, new DomainJob('save'), async (job) => {
+    await runDomainJob(this.service.jobsOf(entry), new DomainJob('save'), async (job) => {
       const head = encodeSaveHeader({ xml, wasRunning: restoreRunning, partial: true });
       const fh = await fs.open(file, 'w', 0o600).catch((e: NodeJS.ErrnoException) => {
         throw new TsvirtError('system-error', `Failed to create file '${file}': ${e.message}`);
@@ -168,7 +168,7 @@ export class SaveService {
   }
 
   private async restoreLocked(entry: DomainEntry, def: Domain, file: string, h: SaveImageHeader, paused: boolean): Promise<void> {
-    await runDomainJob(entry.jobs ??= {}, new DomainJob('restore'), async (job) => {
+    await runDomainJob(this.service.jobsOf(entry), new DomainJob('restore'), async (job) => {
       await this.service.startIncoming(entry, def, {
         paused,
         detail: 'restored',

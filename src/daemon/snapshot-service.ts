@@ -130,7 +130,7 @@ export class SnapshotService {
     return this.service.runJob(ref, async (entry) => {
       if (!entry.persistent && o.halt) throw new TsvirtError('operation-invalid', 'cannot halt after transient domain snapshot');
       if (o.redefine) return this.redefine(entry, tree, def, o);
-      return runDomainJob(entry.jobs ??= {}, new DomainJob('snapshot', false), async (job) => {
+      return runDomainJob(this.service.jobsOf(entry), new DomainJob('snapshot', false), async (job) => {
         const snap = await this.make(entry, tree, def, o, job);
         if (o.noMetadata) return this.info(new SnapshotTree([snap]), snap);
         tree.add(snap);
@@ -265,7 +265,7 @@ export class SnapshotService {
     const disks = (d: Domain) => internalDisksOf(d, snap);
     // the memory state needs a QEMU to load into: start one paused first (start takes the lock itself)
     if (withMemory && !entry.vm) await this.service.start(ref, true);
-    await this.service.runJob(ref, (e) => runDomainJob(e.jobs ??= {}, new DomainJob('snapshot-revert', false), async () => {
+    await this.service.runJob(ref, (e) => runDomainJob(this.service.jobsOf(e), new DomainJob('snapshot-revert', false), async () => {
       const vm = e.vm;
       if (withMemory) {
         if (!vm) throw new TsvirtError('operation-failed', 'guest unexpectedly quit');
@@ -295,7 +295,7 @@ export class SnapshotService {
   async delete(ref: string, name: string, o: { children?: boolean; childrenOnly?: boolean; metadata?: boolean }): Promise<void> {
     const { tree } = await this.tree(ref);
     const snap = tree.get(name);
-    await this.service.runJob(ref, (entry) => runDomainJob(entry.jobs ??= {}, new DomainJob('snapshot-delete', false), async () => {
+    await this.service.runJob(ref, (entry) => runDomainJob(this.service.jobsOf(entry), new DomainJob('snapshot-delete', false), async () => {
       const below = o.children || o.childrenOnly ? tree.descendants(name) : [];
       const doomed = [...below.reverse(), ...(o.childrenOnly ? [] : [snap])];
       if (!o.metadata) {

@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import type * as http from 'node:http';
 import { QemuDriver } from '../qemu/driver.js';
 import { TsvirtError, toTsvirtError } from '../util/errors.js';
-import { DomainService, type Logger } from './domain-service.js';
+import { DomainService } from './domain-service.js';
+import { makeLogger, type Logger } from './log.js';
+import { logLifecycle } from './lifecycle-log.js';
 import { DomainStore } from './domain-store.js';
 import { EventBus } from './event-bus.js';
 import { listenUnix, socketAnswers } from './http-server.js';
@@ -63,12 +65,8 @@ const USAGE = `Usage: tsvirtd [--root DIR | --system | --session] [--no-kvm-prob
 export interface Daemon {
   paths: InstancePaths;
   service: DomainService;
+  log: Logger;
   close(): Promise<void>;
-}
-
-function makeLogger(): Logger {
-  const line = (level: string, msg: string) => process.stderr.write(`${new Date().toISOString()} ${level} ${msg}\n`);
-  return { info: (m) => line('info', m), warn: (m) => line('warn', m) };
 }
 
 export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boolean; log?: Logger; hostRoot?: HostRoot; listenHttp?: string; libvirtCompatSockets?: boolean; net?: NetListenOptions } = {}): Promise<Daemon> {
@@ -83,6 +81,7 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
   const driver = new QemuDriver({ cacheDir: paths.cacheDir, kvmProbe: opts.kvmProbe });
   const events = new EventBus();
   const service = new DomainService(store, driver, events, log);
+  logLifecycle(events, log, (name) => store.logFile(name));
   // Probe in the background while definitions load; the first define/start waits for it.
   void driver.caps().catch((e) => log.warn(`QEMU capability probe failed: ${e.message}`));
   const storageStore = new StorageStore(paths);
@@ -133,6 +132,7 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
   return {
     paths,
     service,
+    log,
     async close() {
       for (const s of servers) {
         s.closeAllConnections();
@@ -202,9 +202,12 @@ async function main(): Promise<void> {
     await fs.mkdir(path.dirname(args.pidfile), { recursive: true });
     await fs.writeFile(args.pidfile, `${process.pid}\n`);
   }
-  const stop = async () => {
+  const stop = async (signal: NodeJS.Signals) => {
     // Running domains keep running: a restarted tsvirtd re-attaches to them.
+    const running = daemon.service.registry.all().filter((e) => e.vm).length;
+    daemon.log.info(`${signal}: stopping; ${running} running domain${running === 1 ? '' : 's'} left running`);
     await daemon.close();
+    daemon.log.info('stopped');
     if (args.pidfile) await fs.rm(args.pidfile, { force: true });
     process.exit(0);
   };

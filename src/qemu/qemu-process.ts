@@ -3,6 +3,7 @@
 // running when tsvirtd stops or is killed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs, openSync, closeSync, readFileSync, writeSync } from 'node:fs';
+import * as os from 'node:os';
 import { TsvirtError } from '../util/errors.js';
 
 /** Quotes an argument for the log only (QEMU is never started through a shell). */
@@ -14,12 +15,15 @@ function shellQuote(a: string): string {
 export function launchQemu(binary: string, argv: string[], logFile: string, extraFds: number[] = [], env: Record<string, string> = {}): ChildProcess {
   const logFd = openSync(logFile, 'a', 0o600);
   try {
-    const header = `${new Date().toISOString()}: starting up\n${[binary, ...argv].map(shellQuote).join(' \\\n')}\n`;
+    const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', ...env };
+    // as libvirt's /var/log/libvirt/qemu/NAME.log: when, where, then the environment and the command line
+    const header = `${new Date().toISOString()}: starting up kernel: ${os.release()}, hostname: ${os.hostname()}\n` +
+      [...Object.entries(childEnv).map(([k, v]) => `${k}=${shellQuote(v)}`), binary, ...argv.map(shellQuote)].join(' \\\n') + '\n';
     writeSync(logFd, header);
     const child = spawn(binary, argv, {
       stdio: ['ignore', logFd, logFd, ...extraFds],
       detached: true,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', ...env },
+      env: childEnv,
     });
     child.unref();
     return child;

@@ -222,7 +222,7 @@ export async function startQemu(opts: StartOptions, onPhase?: (p: StartPhase) =>
       await waitForExit(pid, 2000);
       // QEMU's own words: not the command line logged before them (one argument a line, ' \' ended)
       const lines = (await logTail(paths.logFile)).trim().split('\n');
-      const said = lines.filter((l, i) => !l.startsWith(' ') && !l.endsWith(' \\') && !lines[i - 1]?.endsWith(' \\') && !l.endsWith(': starting up'));
+      const said = lines.filter((l, i) => !l.startsWith(' ') && !l.endsWith(' \\') && !lines[i - 1]?.endsWith(' \\') && !/: (starting up( |$)|shutting down, reason=)/.test(l));
       const tail = said.slice(-3).join('\n');
       throw new TsvirtError('operation-failed', `QEMU for domain '${def.name}' failed to start: ${tail || toTsvirtError(e).message}`);
     }

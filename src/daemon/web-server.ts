@@ -107,6 +107,10 @@ export async function listenHttp(addr: { host: string; port: number }, deps: Web
       res.writeHead(303, { location: '/', 'set-cookie': deps.auth.sessionCookie(session), 'cache-control': 'no-store' });
       return void res.end();
     }
+    // the icon browsers ask for on every page, the login page too: nothing secret in it
+    if (url.pathname === '/favicon.ico' && (req.method === 'GET' || req.method === 'HEAD')) {
+      return void await serveStatic(dir, url.pathname, res).catch(() => sendHtml(res, { status: 500, body: 'cannot read the UI files' }));
+    }
     if (!deps.auth.hasSession(req.headers.cookie)) {
       if (url.pathname.startsWith(API_PREFIX)) {
         return sendJson(res, 401, errorBody(new TsvirtError('auth-failed', 'not logged in: open the link printed by `tsvirt ui`')));

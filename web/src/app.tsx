@@ -41,7 +41,10 @@ export function App() {
   const route = useHash();
   const [domains, setDomains] = useState<DomainSummary[] | undefined>();
   const [methods, setMethods] = useState<Set<string>>(new Set());
+  const [methodsKnown, setMethodsKnown] = useState(false);
   const [connected, setConnected] = useState(false);
+  /** "reconnecting" only after a connection was lost: the first one is "connecting" */
+  const [everConnected, setEverConnected] = useState(false);
   const [loggedOut, setLoggedOut] = useState(false);
   const [messages, setMessages] = useState<Message[]>([]);
   const [eventTick, setEventTick] = useState(0);
@@ -62,7 +65,7 @@ export function App() {
 
   useEffect(() => {
     setLoggedOutHandler(() => setLoggedOut(true));
-    availableMethods().then(setMethods, () => undefined);
+    availableMethods().then((m) => { setMethods(m); setMethodsKnown(true); }, () => setMethodsKnown(true));
     // the list is reloaded on every (re)connect and on every event: no polling
     return subscribeEvents(
       () => {
@@ -71,7 +74,10 @@ export function App() {
       },
       (up) => {
         setConnected(up);
-        if (up) void reload();
+        if (up) {
+          setEverConnected(true);
+          void reload();
+        }
       },
     );
   }, [reload]);
@@ -86,7 +92,8 @@ export function App() {
   }
 
   const parts = route.split('/').filter(Boolean).map(decodeURIComponent);
-  const pages = PAGES.filter((p) => methods.has(p.method));
+  // until the daemon has said what it offers, the menu shows every page (no menu that grows later)
+  const pages = methodsKnown ? PAGES.filter((p) => methods.has(p.method)) : PAGES;
   let page;
   if (parts[0] === 'vm' && parts[1]) {
     page = <VmDetails key={parts[1]} name={parts[1]} tab={parts[2] ?? 'overview'} summary={domains?.find((d) => d.name === parts[1])} methods={methods} notify={notify} eventTick={eventTick} />;
@@ -107,7 +114,7 @@ export function App() {
           <a href="#/" class={active === '' || active === 'vm' || active === 'new' ? 'active' : ''}>Virtual machines</a>
           {pages.map((p) => <a href={`#/${p.id}`} class={active === p.id ? 'active' : ''}>{p.title}</a>)}
         </nav>
-        <span class={`conn ${connected ? 'up' : 'down'}`} title="event stream from tsvirtd">{connected ? 'connected' : 'reconnecting…'}</span>
+        <span class={`conn ${connected ? 'up' : 'down'}`} title="event stream from tsvirtd">{connected ? 'connected' : everConnected ? 'reconnecting…' : 'connecting…'}</span>
         <a class="logout" href="/logout">Log out</a>
       </header>
       <div class="messages" role="status">

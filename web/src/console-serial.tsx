@@ -11,7 +11,9 @@ export function SerialConsole(props: { name: string; notify: Notify }) {
   const box = useRef<HTMLDivElement>(null);
   const [status, setStatus] = useState('connecting');
   useEffect(() => {
-    const term = new Terminal({ convertEol: false, cursorBlink: true, fontSize: 14, scrollback: 5000, theme: { background: '#101418' } });
+    const term = new Terminal({
+      // lineHeight 1.2: at 1x pixel density a row of exactly the font size clipped the underscores
+      convertEol: false, cursorBlink: true, fontSize: 14, lineHeight: 1.2, scrollback: 5000, theme: { background: '#101418' } });
     const fit = new FitAddon();
     term.loadAddon(fit);
     term.open(box.current!);

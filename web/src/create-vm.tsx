@@ -39,7 +39,12 @@ export function CreateVm(props: { methods: Set<string>; notify: Notify }) {
       }
     }, () => undefined);
     if (methods.has('network.list')) {
-      call('network.list', {}).then((r) => setNetworks(r.networks.map((n) => ({ value: n.name, label: `${n.name}${n.active ? '' : ' (inactive)'}` }))), () => undefined);
+      call('network.list', {}).then((r) => {
+        setNetworks(r.networks.map((n) => ({ value: n.name, label: `${n.name}${n.active ? '' : ' (inactive)'}` })));
+        // as virt-manager: the active `default` network, else the first active one, unless one was chosen
+        const pick = r.networks.find((n) => n.name === 'default' && n.active) ?? r.networks.find((n) => n.active);
+        if (pick) setV((old) => (old.network === '' ? { ...old, network: pick.name } : old));
+      }, () => undefined);
     }
     if (methods.has('pool.list') && methods.has('vol.list')) {
       (async () => {

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { call, errorText } from './api.js';
 import type { Notify } from './app.js';
-import { editSettings, parseXml, readDomain } from './domain-xml.js';
+import { editSettings, readDomain } from './domain-xml.js';
 
 const BOOT_DEVS = [['hd', 'Hard disk'], ['cdrom', 'CD-ROM'], ['network', 'Network (PXE)'], ['fd', 'Floppy']] as const;
 
@@ -79,19 +79,10 @@ export function XmlEditor(props: { name: string; xml: string; running: boolean; 
     if (!dirty) setText(props.xml);
   }, [props.xml]);
 
-  const syntaxError = (() => {
-    try {
-      parseXml(text);
-      return '';
-    } catch (e) {
-      return errorText(e);
-    }
-  })();
-
   const save = async () => {
     setError('');
-    if (syntaxError) return setError(syntaxError);
     setBusy(true);
+    // the daemon checks the XML and says what is wrong in its words (line and element), as virsh shows
     try {
       const d = await call('domain.define', { xml: text });
       if (d.name !== props.name) props.notify('info', `The XML defines '${d.name}', a new virtual machine`);
@@ -108,7 +99,7 @@ export function XmlEditor(props: { name: string; xml: string; running: boolean; 
     <div class="card form xml-tab">
       {nextBootHint(props.running)}
       <textarea name="xml" class="xml" spellcheck={false} value={text} onInput={(e) => { setText((e.target as HTMLTextAreaElement).value); setDirty(true); setError(''); }} />
-      {(error || syntaxError) && <div class="form-error xml-error" role="alert">{error || syntaxError}</div>}
+      {error && <div class="form-error xml-error" role="alert">{error}</div>}
       <div class="form-buttons">
         <span class="muted">{dirty ? 'Edited, not saved' : 'The saved (inactive) definition'}</span>
         <span class="grow" />

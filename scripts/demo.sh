@@ -6,6 +6,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$REPO"
 source scripts/deps.sh
+source scripts/demo-boot.sh
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "demo: run as root (the system instance of tsvirtd manages QEMU for the whole host)" >&2
@@ -15,8 +16,19 @@ fi
 echo "== 1/5 packages, build"
 tsvirt_ensure_debian_packages
 tsvirt_ensure_node_modules "$REPO"
-npm run --silent build
-npm run --silent build:web >/dev/null
+# built already and nothing changed since: no 20 s rebuild on a rerun
+if [ -f dist/.stamp ] && [ -z "$(find src -newer dist/.stamp -type f -print -quit)" ]; then
+  echo "the daemon and CLI are built (dist/)"
+else
+  echo "building the daemon and CLI (about 20 s)..."
+  npm run --silent build
+fi
+if [ -f dist/web/index.html ] && [ -z "$(find web src/protocol -newer dist/web/index.html -type f -print -quit)" ]; then
+  echo "the web UI is built (dist/web)"
+else
+  echo "building the web UI (about 15 s)..."
+  npm run --silent build:web >/dev/null
+fi
 
 echo "== 2/5 commands: /usr/local/bin/tsvirt and /usr/local/bin/tsvirtd"
 ln -sf "$REPO/bin/tsvirt" /usr/local/bin/tsvirt
@@ -54,53 +66,21 @@ tsvirt -q net-info default | grep -q 'Active:.*yes' || tsvirt net-start default
 tsvirt -q net-autostart default >/dev/null
 tsvirt -q vol-info --pool default demo-disk.qcow2 >/dev/null 2>&1 || tsvirt vol-create-as default demo-disk.qcow2 64M --format qcow2
 if ! tsvirt -q domuuid demo >/dev/null 2>&1; then
-  cat > /tmp/tsvirt-demo.xml <<XML
-<domain type='qemu'>
-  <name>demo</name>
-  <title>tsvirt demo guest</title>
-  <memory unit='MiB'>128</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$GUEST_DIR/demo-vmlinuz</kernel>
-    <initrd>$GUEST_DIR/demo-initrd.img</initrd>
-    <cmdline>console=tty0 console=ttyS0 quiet panic=-1 cryptomgr.notests tsvirt.dhcp=1</cmdline>
-  </os>
-  <features><acpi/><apic/></features>
-  <devices>
-    <disk type='volume' device='disk'>
-      <driver name='qemu' type='qcow2'/>
-      <source pool='default' volume='demo-disk.qcow2'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-    <interface type='network'>
-      <source network='default'/>
-      <model type='virtio'/>
-    </interface>
-    <serial type='pty'/>
-    <console type='pty'/>
-    <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>
-    <video><model type='vga'/></video>
-  </devices>
-</domain>
-XML
+  # the demo's definition (also booted by test/e2e/web-polish.test.ts)
+  sed -e "s#@KERNEL@#$GUEST_DIR/demo-vmlinuz#" -e "s#@INITRD@#$GUEST_DIR/demo-initrd.img#" scripts/demo-domain.xml > /tmp/tsvirt-demo.xml
   tsvirt define /tmp/tsvirt-demo.xml
   rm -f /tmp/tsvirt-demo.xml
 fi
-if [ "$(tsvirt domstate demo)" != "running" ]; then
-  tsvirt start demo
-fi
 LOG=/var/log/tsvirt/qemu/demo/serial0.log
-for _ in $(seq 1 300); do
-  grep -qa TSVIRT-GUEST-UP "$LOG" 2>/dev/null && break
-  sleep 0.1
-done
-grep -qa TSVIRT-GUEST-UP "$LOG" || { echo "the demo guest did not boot within 30 s; see $LOG" >&2; exit 1; }
-for _ in $(seq 1 200); do
-  grep -qa TSVIRT-GUEST-READY "$LOG" && break
-  sleep 0.1
-done
-IP=$(grep -a 'TSVIRT-IP eth0' "$LOG" | tail -1 | awk '{print $3}')
+if [ "$(tsvirt domstate demo)" != "running" ]; then
+  FROM=$(stat -c %s "$LOG" 2>/dev/null || echo 0)
+  tsvirt start demo
+else
+  # running already: its boot is the last one in the log
+  FROM=$(demo_last_boot_offset "$LOG")
+fi
+echo "waiting for the demo guest to boot (a few seconds under TCG, at most 30 s)..."
+IP=$(demo_wait_boot "$LOG" "$FROM" 30) || { echo "the demo guest did not boot within 30 s; see $LOG" >&2; exit 1; }
 VIRSH_URI='qemu+unix:///system?socket=/run/tsvirt/libvirt-sock'
 [ -S /run/libvirt/libvirt-sock ] && ! command -v libvirtd >/dev/null 2>&1 && VIRSH_URI=''
 

@@ -56,8 +56,15 @@ tsvirt_ensure_debian_packages() {
       return 1
     fi
     echo "tsvirt: installing Debian packages: ${missing[*]:-(refresh)}"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${wanted[@]}" >/dev/null
+    # --error-on=any: an unreachable mirror fails here instead of as "Unable to locate package" later
+    if ! DEBIAN_FRONTEND=noninteractive apt-get update -qq --error-on=any; then
+      echo "tsvirt: cannot refresh the Debian package lists (apt-get update failed, see above): are the mirrors in /etc/apt/sources.list reachable (network, proxy)? Missing: ${missing[*]:-none}" >&2
+      return 1
+    fi
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${wanted[@]}" >/dev/null; then
+      echo "tsvirt: apt-get install failed (see above); the packages tsvirt needs: ${missing[*]:-${wanted[*]}}" >&2
+      return 1
+    fi
   fi
 }
 

@@ -55,16 +55,20 @@ export class CounterWatch {
 
   constructor(private readonly files: string[], private readonly pollMs = 5) {}
 
+  private stopped = false;
+
   start(): this {
     const tick = async () => {
       await this.poll();
-      this.timer = setTimeout(() => void tick(), this.pollMs);
+      // stop() may come while poll() reads: no new timer then (one kept the test process alive)
+      if (!this.stopped) this.timer = setTimeout(() => void tick(), this.pollMs);
     };
     void tick();
     return this;
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }

@@ -71,6 +71,9 @@ tsvirt_ensure_debian_packages() {
 tsvirt_ensure_node_modules() {
   local repo=$1
   if [ ! -d "$repo/node_modules" ] || [ "$repo/package-lock.json" -nt "$repo/node_modules/.package-lock.json" ] || [ "${CI:-}" = true ]; then
-    (cd "$repo" && npm ci --no-audit --no-fund)
+    if ! (cd "$repo" && npm ci --no-audit --no-fund); then
+      echo "tsvirt: npm ci failed (see above): is the npm registry reachable (network, proxy; npm config get registry)?" >&2
+      return 1
+    fi
   fi
 }

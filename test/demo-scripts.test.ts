@@ -60,3 +60,19 @@ test('unreachable package mirrors: a clear message naming what is missing, and n
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an unreachable npm registry: a clear message after npm\'s own', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tsvirt-npm-'));
+  try {
+    writeFileSync(path.join(dir, 'npm'), '#!/bin/sh\necho "npm error code EAI_AGAIN" >&2\nexit 1\n');
+    chmodSync(path.join(dir, 'npm'), 0o755);
+    const repo = path.join(dir, 'repo');
+    spawnSync('mkdir', ['-p', repo]);
+    const r = bash(`set -euo pipefail; source scripts/deps.sh; tsvirt_ensure_node_modules '${repo}'; echo reached`, { PATH: `${dir}:${process.env.PATH}`, CI: '' });
+    assert.equal(r.status, 1);
+    assert.doesNotMatch(r.stdout, /reached/);
+    assert.match(r.stderr, /npm error code EAI_AGAIN\ntsvirt: npm ci failed \(see above\): is the npm registry reachable/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

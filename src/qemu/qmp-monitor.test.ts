@@ -12,8 +12,9 @@ import { startTestQemu, pidAlive, type TestQemu } from './qemu-test-support.js';
 async function started(t: { after(fn: () => Promise<void>): void }): Promise<{ q: TestQemu; mon: QmpMonitor }> {
   const q = await startTestQemu();
   t.after(() => q.cleanup());
-  // Connect right away: the socket may not exist yet, so retry.
-  const mon = await QmpMonitor.connect(q.qmpPath, { retryUntilMs: 5000 });
+  // Connect right away: the socket may not exist yet, so retry. 20 s: a QEMU starting on a
+  // loaded 2-core CI machine once took more than 5 s to answer the negotiation
+  const mon = await QmpMonitor.connect(q.qmpPath, { retryUntilMs: 20_000 });
   t.after(async () => { mon.close(); });
   return { q, mon };
 }

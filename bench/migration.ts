@@ -104,7 +104,12 @@ function tsvirtSide(dir: string, name: string, add: Add, notes: Set<string>) {
         const t0 = performance.now();
         const r = await src.virsh(['migrate', '--live', name, dst.libvirtUri, '--migrateuri', 'tcp://127.0.0.1'], { timeoutMs: 120_000 });
         const ms = performance.now() - t0;
-        if (r.code !== 0) throw new Error(`virsh migrate (round ${round + 1}, host ${at + 1} to ${2 - at}): ${(r.stderr || r.stdout).trim()}`);
+        if (r.code !== 0) {
+          // the daemons' own story of it (their logs go with their roots at teardown)
+          const tail = (h: TestDaemon) => h.logText().split('\n').slice(-15).join('\n');
+          process.stderr.write(`bench migration: round ${round + 1} failed\nsource log:\n${tail(src)}\ndestination log:\n${tail(dst)}\n`);
+          throw new Error(`virsh migrate (round ${round + 1}, host ${at + 1} to ${2 - at}): ${(r.stderr || r.stdout).trim()}`);
+        }
         return ms;
       }, notes, 'tsvirt');
       at = 1 - at;

@@ -41,10 +41,15 @@ export class DomainRegistry {
     }
   }
 
+  /** Removes this entry only: a name, UUID or id another entry holds by now stays. */
   remove(entry: DomainEntry): void {
-    this.byName.delete(entry.config.name);
-    this.byUuid.delete(entry.config.uuid);
-    if (entry.id !== null) this.byId.delete(entry.id);
+    if (this.byName.get(entry.config.name) === entry) this.byName.delete(entry.config.name);
+    if (this.byUuid.get(entry.config.uuid) === entry) this.byUuid.delete(entry.config.uuid);
+    if (entry.id !== null && this.byId.get(entry.id) === entry) this.byId.delete(entry.id);
+  }
+
+  holds(entry: DomainEntry): boolean {
+    return this.byUuid.get(entry.config.uuid) === entry;
   }
 
   /** Replaces the definition (name and UUID stay the same; the caller checked). */

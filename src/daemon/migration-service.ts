@@ -81,6 +81,8 @@ interface Incoming {
   port: number;
   /** the stream, the resume: settles when the guest runs here (or failed and is gone) */
   done: Promise<void>;
+  /** done succeeded: the record waits for the source's finish call, which may come later */
+  succeeded?: boolean;
   vm?: QemuVm;
   cancel(): void;
 }
@@ -253,6 +255,8 @@ export class MigrationService {
     const byUuid = reg.byUuidOrNull(def.uuid);
     if (byName && byName.config.uuid !== def.uuid) throw new TsvirtError('dom-exist', `domain '${def.name}' already exists with uuid ${byName.config.uuid}`);
     if (byUuid && byUuid.config.name !== def.name) throw new TsvirtError('dom-exist', `domain '${byUuid.config.name}' is already defined with uuid ${def.uuid}`);
+    // a migration that succeeded here and whose finish never came (the source went away)
+    if (this.incoming.get(def.uuid)?.succeeded) this.incoming.delete(def.uuid);
     if (byUuid?.vm || this.incoming.has(def.uuid)) throw new TsvirtError('operation-invalid', `Requested operation is not valid: domain '${def.name}' is already active`);
     const copied = opts.copyStorage ? copiedDisks(def.devices.disks) : [];
     const createdFiles = opts.copyStorage ? await precreateCopiedDisks(copied, decodeCookie(opts.cookie).disks) : [];
@@ -316,7 +320,11 @@ export class MigrationService {
       notListening(err);
       await removeFiles(createdFiles);
       if (!created.persistent && !created.vm && reg.byUuidOrNull(def.uuid) === created) reg.remove(created);
-    }).finally(() => { if (this.incoming.get(def.uuid) === inc) this.incoming.delete(def.uuid); });
+      if (this.incoming.get(def.uuid) === inc) this.incoming.delete(def.uuid);
+    });
+    // on success the record stays for finish(): the guest may be running here before the
+    // source's client gets to call it (a slow virsh did: "no domain with matching name")
+    void inc.done.then(() => { inc.succeeded = true; }, () => undefined);
     await ready.catch(async (err) => {
       await settled;
       throw err;
@@ -336,7 +344,11 @@ export class MigrationService {
       await inc.done.catch(() => undefined);
       throw new TsvirtError('operation-failed', `migration of domain '${opts.name}' was cancelled`);
     }
-    await inc.done;
+    try {
+      await inc.done;
+    } finally {
+      if (this.incoming.get(inc.uuid) === inc) this.incoming.delete(inc.uuid);
+    }
     const entry = this.service.registry.lookup(inc.uuid);
     if (opts.persistent && entry.vm) {
       await this.service.define(formatDomainXml(entry.vm.live, { inactive: true }));
@@ -346,7 +358,7 @@ export class MigrationService {
 
   /** uuids of incoming migrations that have not finished (recovery, status) */
   incomingNames(): string[] {
-    return [...this.incoming.values()].map((i) => i.name);
+    return [...this.incoming.values()].filter((i) => !i.succeeded).map((i) => i.name);
   }
 }
 

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { startTwoHosts, type TwoHosts } from './two-hosts.js';
 import { waitForText } from './guest.js';
 import { counterDomainXml, counts, discontinuities, CounterWatch } from './counter-guest.js';
+import { Client } from '../../src/client/client.js';
 
 const SUBNET = 47;
 let hosts: TwoHosts | undefined;
@@ -309,4 +310,36 @@ test('kill -9 of either daemon mid-migration: the guest runs on the source, noth
   await src.daemon.restart();
   await runsOnSourceOnly('source killed');
   await ok(vs(['destroy', name]), 'destroy');
+});
+
+test('the five steps through the API, with the finish call coming after the guest already runs on the destination', { timeout: 120_000 }, async () => {
+  const { src, dst } = hosts!;
+  const name = 'migl';
+  const log = path.join(shared, 'late-console.log');
+  writeFileSync(path.join(shared, 'late.xml'), (await counterDomainXml({ name, consoleLog: log })).replace("append='off'", "append='on'"));
+  const s = new Client({ uri: src.daemon.uri });
+  const d = new Client({ uri: dst.daemon.uri });
+  try {
+    await s.call('domain.create', { xml: readFileSync(path.join(shared, 'late.xml'), 'utf8') });
+    await waitForText(log, 'TSVIRT-COUNT 20', 60_000);
+    const begun = await s.call('domain.migrateBegin', { domain: name });
+    const prep = await d.call('domain.migratePrepare', { xml: begun.xml, cookie: begun.cookie, uri: `tcp://${dst.address}` });
+    await s.call('domain.migratePerform', { domain: name, uri: prep.uri, live: true, cookie: prep.cookie });
+    // a slow client: by now the destination has resumed the guest and ended its job
+    for (let i = 0; i < 50 && !/^running/.test((await dst.daemon.virsh(['domstate', name])).stdout); i++) await sleep(100);
+    await sleep(500);
+    const fin = await d.call('domain.migrateFinish', { name, cancelled: false });
+    assert.equal(fin.state, 'running');
+    await s.call('domain.migrateConfirm', { domain: name, cancelled: false });
+    assert.equal((await src.daemon.virsh(['list', '--all', '--name'])).stdout.includes(name), false, 'the transient domain left the source');
+    const n = counts(readFileSync(log, 'latin1')).at(-1)!;
+    await waitForText(log, `TSVIRT-COUNT ${n + 20}`, 10_000);
+    // a second finish for the same migration finds nothing
+    await assert.rejects(d.call('domain.migrateFinish', { name, cancelled: false }), /no domain with matching name 'migl'/);
+  } finally {
+    await d.call('domain.destroy', { domain: name }).catch(() => undefined);
+    await s.call('domain.destroy', { domain: name }).catch(() => undefined);
+    s.close();
+    d.close();
+  }
 });

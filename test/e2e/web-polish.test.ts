@@ -12,12 +12,13 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startTestDaemon, REPO, type TestDaemon } from './daemon.js';
 import { addNetns, removeNetns } from './netns.js';
-import { ensureTestGuest, waitForText, GUEST_MARKER } from './guest.js';
+import { ensureTestGuest, waitForText, GUEST_READY } from './guest.js';
 import { launchBrowser, shot } from './browser.js';
 
 const NS = `tsvt-wpol-${process.pid}`;
 const VM = 'polvm';
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let nsMade = false;
 after(async () => {
   if (nsMade) await removeNetns(NS);
@@ -130,15 +131,26 @@ test('web UI polish: first paint, menu, favicon, default network, Force off, XML
   await t.test('underscores show in the serial console at 1x', async () => {
     await page.goto(`${base}/#/vm/${VM}/serial`);
     await page.waitForSelector('.console-status[data-status=connected]');
-    // the console shows only what comes after it connected: the boot is seen in the serial log
-    await waitForText(path.join(d.root, 'var/log/tsvirt/qemu', VM, 'serial0.log'), GUEST_MARKER, 120_000);
-    await page.locator('.xterm').click();
+    // the console shows only what comes after it connected: the boot is seen in the serial log,
+    // up to the shell's prompt (after DHCP on the default network)
+    const serial = path.join(d.root, 'var/log/tsvirt/qemu', VM, 'serial0.log');
+    await waitForText(serial, GUEST_READY, 120_000);
+    await waitForText(serial, 'tsvirt-guest:/#', 30_000);
     const row = page.locator('.xterm-rows > div', { hasText: /^_______:42/ });
-    for (let i = 0; i < 10 && !(await row.count()); i++) {
-      await page.keyboard.type('echo "_______:$((6*7))"\n');
+    for (let i = 0; i < 20 && !(await row.count()); i++) {
+      await page.locator('.xterm').click();
+      // Ctrl+C drops a line mangled by the shell's cursor query (ESC[6n, answered by xterm as
+      // input) racing the typing, which left a quote open; then type at a human pace
+      await page.keyboard.press('Control+C');
+      await sleep(300);
+      await page.keyboard.type('echo "_______:$((6*7))"\n', { delay: 15 });
       await row.first().waitFor({ timeout: 3000 }).catch(() => undefined);
     }
-    await row.first().waitFor({ timeout: 1000 });
+    if (!(await row.count())) {
+      await shot(page, 'polish-serial-no-answer');
+      const shown = await page.evaluate(() => [...document.querySelectorAll('.xterm-rows > div')].map((r) => r.textContent?.trimEnd()).filter(Boolean).join('\n'));
+      assert.fail(`the echoed line never showed; the terminal shows:\n${shown}\nserial log tail:\n${readFileSync(serial, 'latin1').slice(-600)}`);
+    }
     const box = (await row.first().boundingBox())!;
     // the first 7 cells of that row hold only underscores: their ink must be in a shot of them
     const cells = await row.first().evaluate((el) => {

@@ -9,6 +9,7 @@ import { validateDomain } from '../conf/domain-validate.js';
 import { TsvirtError } from '../util/errors.js';
 import type { QemuDriver } from '../qemu/driver.js';
 import type { QemuVm, VmChange } from '../qemu/vm.js';
+import { logQemuStop } from '../qemu/qemu-process.js';
 import { defaultMachine, findMachine } from '../qemu/caps.js';
 import { nvramFileOf } from '../qemu/firmware-select.js';
 import type { DomainInfo, DomainSummary, LifecycleEvent } from '../protocol/types.js';
@@ -17,10 +18,8 @@ import type { DomainStore } from './domain-store.js';
 import type { EventBus } from './event-bus.js';
 import { JobLocks } from './jobs.js';
 import type { DomainJobs } from './domain-job.js';
-import { checkTpmFlags, removeTpmState, type TpmUndefineFlags } from './undefine-tpm.js';
-
 import type { Logger } from './log.js';
-export type { Logger };
+import { checkTpmFlags, removeTpmState, type TpmUndefineFlags } from './undefine-tpm.js';
 
 export class DomainService {
   readonly registry = new DomainRegistry();
@@ -272,6 +271,8 @@ export class DomainService {
     const id = entry.id;
     entry.vm = undefined;
     this.registry.setId(entry, null);
+    await logQemuStop(this.store.logFile(vm.live.name), entry.reason)
+      .catch((e) => this.log.warn(`cannot write to the QEMU log: ${e.message}`, { domain: vm.live.name }));
     for (const e of await this.driver.release(vm.live, vm.record)) this.log.warn(`releasing host resources of '${vm.live.name}': ${e.message}`);
     await this.store.removeStatus(vm.live.name).catch(() => undefined);
     if (id !== null) await fs.rm(this.store.domainRunDir(id, vm.live.name), { recursive: true, force: true }).catch(() => undefined);
@@ -352,12 +353,12 @@ export class DomainService {
 
   // ---- for services beside this one (device-service) ----------------------
 
-  /** Runs `job` under the domain's job lock, as every mutating call on it does. */
   /** the domain's long-job record, made on first use; its jobs go to the daemon's log */
   jobsOf(entry: DomainEntry): DomainJobs {
     return entry.jobs ??= { log: (level, msg, job) => this.log[level](msg, { domain: entry.config.name, job }) };
   }
 
+  /** Runs `job` under the domain's job lock, as every mutating call on it does. */
   runJob<T>(ref: string, job: (entry: DomainEntry) => Promise<T>): Promise<T> {
     const entry = this.registry.lookup(ref);
     return this.locks.run(`uuid:${entry.config.uuid}`, () => job(entry));

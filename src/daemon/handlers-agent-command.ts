@@ -5,7 +5,8 @@ import { TsvirtError } from '../util/errors.js';
 import { AGENT_COMMAND_TIMEOUT } from '../protocol/methods-agent-command.js';
 import type { QemuVm } from '../qemu/vm.js';
 import type { Handlers } from './dispatch.js';
-import type { DomainService, Logger } from './domain-service.js';
+import type { DomainService } from './domain-service.js';
+import type { Logger } from './log.js';
 
 type AgentCommandHandlers = Pick<Handlers, 'domain.agentCommand'>;
 

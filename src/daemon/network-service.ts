@@ -8,7 +8,7 @@ import type { Lease } from '../host/dnsmasq.js';
 import type { NetSummary, NetLease } from '../protocol/methods-network.js';
 import type { NetworkEvent } from '../protocol/types.js';
 import type { EventBus } from './event-bus.js';
-import type { Logger } from './domain-service.js';
+import type { Logger } from './log.js';
 import { JobLocks } from './jobs.js';
 import type { NetworkStore, StoredNetwork } from './network-store.js';
 

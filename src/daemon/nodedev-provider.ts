@@ -5,7 +5,7 @@ import type { HostRoot } from '../host/host-root.js';
 import { hostdevAddresses, hostdevResourceProvider, type HostdevResourceProvider } from '../qemu/hostdev-resources.js';
 import type { SwtpmDirs } from '../qemu/swtpm.js';
 import type { DomainRegistry } from './domain-registry.js';
-import type { Logger } from './domain-service.js';
+import type { Logger } from './log.js';
 import { NodeDeviceService } from './nodedev-service.js';
 
 export function makeNodedevs(root: HostRoot, registry: DomainRegistry, configDir: string | undefined, log: Logger, swtpm?: SwtpmDirs): { provider: HostdevResourceProvider; service: NodeDeviceService } {

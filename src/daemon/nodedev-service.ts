@@ -14,7 +14,7 @@ import { isBridge, readPciDevice } from '../host/pci.js';
 import { readPhysFunction, setNumVfs } from '../host/sriov.js';
 import { detachDevice, reattachDevice, resetDevice } from '../host/vfio.js';
 import type { NodedevSummary } from '../protocol/methods-nodedev.js';
-import type { Logger } from './domain-service.js';
+import type { Logger } from './log.js';
 
 export class NodeDeviceService {
   /** address -> driver before nodedev-detach, for nodedev-reattach */

@@ -2,7 +2,8 @@
 // files of domains that were running, re-attaching to their QEMUs through QMP.
 import { parseDomainXml } from '../conf/domain-xml.js';
 import type { QemuDriver } from '../qemu/driver.js';
-import type { DomainService, Logger } from './domain-service.js';
+import type { DomainService } from './domain-service.js';
+import type { Logger } from './log.js';
 import type { DomainStore } from './domain-store.js';
 import { recoverMigration } from './migration-service.js';
 

@@ -14,7 +14,7 @@ import type { EventBus } from './event-bus.js';
 import type { PoolBackend } from '../storage/backend.js';
 import { dirPoolBackend } from '../storage/dir-pool.js';
 import { logicalPoolBackend } from '../storage/logical-pool.js';
-import type { Logger } from './domain-service.js';
+import type { Logger } from './log.js';
 import { JobLocks } from './jobs.js';
 import type { StorageStore, StoredPool } from './storage-store.js';
 

@@ -81,7 +81,7 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
   const driver = new QemuDriver({ cacheDir: paths.cacheDir, kvmProbe: opts.kvmProbe });
   const events = new EventBus();
   const service = new DomainService(store, driver, events, log);
-  logLifecycle(events, log, (name) => store.logFile(name));
+  logLifecycle(events, log);
   // Probe in the background while definitions load; the first define/start waits for it.
   void driver.caps().catch((e) => log.warn(`QEMU capability probe failed: ${e.message}`));
   const storageStore = new StorageStore(paths);

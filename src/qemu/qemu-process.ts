@@ -33,6 +33,11 @@ export function launchQemu(binary: string, argv: string[], logFile: string, extr
 }
 
 
+/** Ends a run in the domain's log as libvirt does: "TIME: shutting down, reason=R" (libvirt's shut-off reason). */
+export async function logQemuStop(logFile: string, reason: string): Promise<void> {
+  await fs.appendFile(logFile, `${new Date().toISOString()}: shutting down, reason=${reason}\n`);
+}
+
 /** Waits until a just-spawned child has a pid or failed to spawn. */
 export function spawned(child: ChildProcess): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -316,15 +316,14 @@ export class MigrationService {
         job.signal.removeEventListener('abort', onAbort);
       }
     }));
-    const settled = inc.done.catch(async (err) => {
+    // on success the record stays for finish(): the guest may be running here before the
+    // source's client gets to call it (a slow virsh did: "no domain with matching name")
+    const settled = inc.done.then(() => { inc.succeeded = true; }, async (err) => {
       notListening(err);
       await removeFiles(createdFiles);
       if (!created.persistent && !created.vm && reg.byUuidOrNull(def.uuid) === created) reg.remove(created);
       if (this.incoming.get(def.uuid) === inc) this.incoming.delete(def.uuid);
     });
-    // on success the record stays for finish(): the guest may be running here before the
-    // source's client gets to call it (a slow virsh did: "no domain with matching name")
-    void inc.done.then(() => { inc.succeeded = true; }, () => undefined);
     await ready.catch(async (err) => {
       await settled;
       throw err;

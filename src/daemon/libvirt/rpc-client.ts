@@ -81,7 +81,7 @@ export class RpcClient {
   }
 
   get isClosed(): boolean {
-    return this.closed || this.socket.destroyed;
+    return this.closed;
   }
 
   /** one call of the REMOTE program; resolves with its typed return value */

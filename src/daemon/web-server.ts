@@ -27,6 +27,8 @@ const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml',
   '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2', '.ico': 'image/x-icon',
 };
+/** static files that hold nothing about the host */
+const PUBLIC_FILES = new Set(['/favicon.ico']);
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
@@ -107,11 +109,8 @@ export async function listenHttp(addr: { host: string; port: number }, deps: Web
       res.writeHead(303, { location: '/', 'set-cookie': deps.auth.sessionCookie(session), 'cache-control': 'no-store' });
       return void res.end();
     }
-    // the icon browsers ask for on every page, the login page too: nothing secret in it
-    if (url.pathname === '/favicon.ico' && (req.method === 'GET' || req.method === 'HEAD')) {
-      return void await serveStatic(dir, url.pathname, res).catch(() => sendHtml(res, { status: 500, body: 'cannot read the UI files' }));
-    }
-    if (!deps.auth.hasSession(req.headers.cookie)) {
+    // the icon browsers ask for on every page, the login page too, is served without a session
+    if (!PUBLIC_FILES.has(url.pathname) && !deps.auth.hasSession(req.headers.cookie)) {
       if (url.pathname.startsWith(API_PREFIX)) {
         return sendJson(res, 401, errorBody(new TsvirtError('auth-failed', 'not logged in: open the link printed by `tsvirt ui`')));
       }

@@ -275,3 +275,38 @@ test("type='kvm' fails at once when KVM does not really work, and says to use ty
   assert.match(r.stderr, /type='qemu'/);
   assert.equal(await state('kvm1'), 'shut off (unknown)');
 });
+
+// last in this file: it ends the daemon with SIGTERM
+test('the daemon log names the domain on start, stop and crash; the QEMU log is libvirt\'s; SIGTERM is logged', async () => {
+  const name = 'log one';
+  await define(name);
+  await ok(['start', name]);
+  await ok(['destroy', name]);
+  await ok(['start', name]);
+  process.kill(qemuPidOf(name), 'SIGKILL');
+  await waitState(name, 'shut off (crashed)', 5000);
+
+  // one line per event, the domain as a field; the crash is a warning
+  const daemonLog = d.logText();
+  assert.match(daemonLog, /^\S+Z info domain="log one" defined \(added\)$/m);
+  assert.equal(daemonLog.match(/^\S+Z info domain="log one" started \(booted\) as id \d+$/gm)?.length, 2, daemonLog.slice(-2000));
+  assert.match(daemonLog, /^\S+Z info domain="log one" stopped \(destroyed\)$/m);
+  assert.match(daemonLog, /^\S+Z warn domain="log one" stopped \(failed\)$/m);
+
+  const qemuLog = readFileSync(path.join(d.root, 'var/log/tsvirt/qemu', `${name}.log`), 'utf8');
+  assert.equal([...qemuLog.matchAll(/^\S+Z: starting up kernel: \S+, hostname: \S+$/gm)].length, 2, qemuLog);
+  assert.match(qemuLog, /^PATH=\S+ \\\nLC_ALL=C \\\n\S*qemu-system-x86_64 \\\n-name \\\n'guest=log one,debug-threads=on' \\$/m);
+  // each stop line follows its start line, with libvirt's reason, in time order
+  const marks = [...qemuLog.matchAll(/^(\S+Z): (starting up|shutting down, reason=\w+)/gm)];
+  assert.deepEqual(marks.map((m) => m[2].replace(/ kernel.*/, '')), ['starting up', 'shutting down, reason=destroyed', 'starting up', 'shutting down, reason=crashed']);
+  const times = marks.map((m) => Date.parse(m[1]));
+  assert.deepEqual([...times].sort((a, b) => a - b), times);
+
+  // SIGTERM: said, with what keeps running, and the stop is logged before the process ends
+  await ok(['start', name]);
+  process.kill(d.pid, 'SIGTERM');
+  for (let i = 0; i < 100 && alive(d.pid); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(alive(d.pid), false, 'tsvirtd ended on SIGTERM');
+  assert.match(d.logText(), /^\S+Z info SIGTERM: stopping; 1 running domain left running$/m);
+  assert.match(d.logText(), /^\S+Z info stopped$/m);
+});

@@ -36,12 +36,14 @@ export function go(path: string): void {
 }
 
 let nextId = 1;
+const NONE: Set<string> = new Set();
 
 export function App() {
   const route = useHash();
   const [domains, setDomains] = useState<DomainSummary[] | undefined>();
-  const [methods, setMethods] = useState<Set<string>>(new Set());
-  const [methodsKnown, setMethodsKnown] = useState(false);
+  /** what the daemon offers; undefined until it has said */
+  const [offered, setOffered] = useState<Set<string> | undefined>();
+  const methods = offered ?? NONE;
   const [connected, setConnected] = useState(false);
   /** "reconnecting" only after a connection was lost: the first one is "connecting" */
   const [everConnected, setEverConnected] = useState(false);
@@ -65,7 +67,7 @@ export function App() {
 
   useEffect(() => {
     setLoggedOutHandler(() => setLoggedOut(true));
-    availableMethods().then((m) => { setMethods(m); setMethodsKnown(true); }, () => setMethodsKnown(true));
+    availableMethods().then(setOffered, () => setOffered(NONE));
     // the list is reloaded on every (re)connect and on every event: no polling
     return subscribeEvents(
       () => {
@@ -93,7 +95,7 @@ export function App() {
 
   const parts = route.split('/').filter(Boolean).map(decodeURIComponent);
   // until the daemon has said what it offers, the menu shows every page (no menu that grows later)
-  const pages = methodsKnown ? PAGES.filter((p) => methods.has(p.method)) : PAGES;
+  const pages = offered ? PAGES.filter((p) => offered.has(p.method)) : PAGES;
   let page;
   if (parts[0] === 'vm' && parts[1]) {
     page = <VmDetails key={parts[1]} name={parts[1]} tab={parts[2] ?? 'overview'} summary={domains?.find((d) => d.name === parts[1])} methods={methods} notify={notify} eventTick={eventTick} />;

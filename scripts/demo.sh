@@ -17,7 +17,8 @@ echo "== 1/5 packages, build"
 tsvirt_ensure_debian_packages
 tsvirt_ensure_node_modules "$REPO"
 # built already and nothing changed since: no 20 s rebuild on a rerun
-if [ -f dist/.stamp ] && [ -z "$(find src -newer dist/.stamp -type f -print -quit)" ]; then
+# (the rule bin/tsvirt and bin/tsvirtd use to pick the bundle over tsx)
+if [ -f dist/.stamp ] && [ -f dist/bundle/tsvirtd.mjs ] && [ -z "$(find src -name '*.ts' -newer dist/.stamp -print -quit)" ]; then
   echo "the daemon and CLI are built (dist/)"
 else
   echo "building the daemon and CLI (about 20 s)..."

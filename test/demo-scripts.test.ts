@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -67,7 +67,7 @@ test('an unreachable npm registry: a clear message after npm\'s own', () => {
     writeFileSync(path.join(dir, 'npm'), '#!/bin/sh\necho "npm error code EAI_AGAIN" >&2\nexit 1\n');
     chmodSync(path.join(dir, 'npm'), 0o755);
     const repo = path.join(dir, 'repo');
-    spawnSync('mkdir', ['-p', repo]);
+    mkdirSync(repo);
     const r = bash(`set -euo pipefail; source scripts/deps.sh; tsvirt_ensure_node_modules '${repo}'; echo reached`, { PATH: `${dir}:${process.env.PATH}`, CI: '' });
     assert.equal(r.status, 1);
     assert.doesNotMatch(r.stdout, /reached/);

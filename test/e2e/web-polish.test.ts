@@ -5,24 +5,20 @@
 // console at 1x; the demo guest's VGA screen shows its banner. A real tsvirtd in a network
 // namespace this file makes (the default network runs there), Debian's chromium in it too,
 // the demo's own definition booting the test guest.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { startTestDaemon, REPO, type TestDaemon } from './daemon.js';
-import { addNetns, removeNetns } from './netns.js';
+import type { Page } from 'playwright-core';
+import { REPO } from './daemon.js';
+import { startWebHost } from './web-host.js';
 import { ensureTestGuest, waitForText, GUEST_READY } from './guest.js';
-import { launchBrowser, shot } from './browser.js';
+import { shot } from './browser.js';
 
 const NS = `tsvt-wpol-${process.pid}`;
 const VM = 'polvm';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-let nsMade = false;
-after(async () => {
-  if (nsMade) await removeNetns(NS);
-});
 
 /** Counts the ink pixels (not the terminal's background) of a screenshot, in the page itself. */
 async function inkPixels(page: Page, png: Buffer): Promise<number> {
@@ -45,19 +41,7 @@ async function inkPixels(page: Page, png: Buffer): Promise<number> {
 
 test('web UI polish: first paint, menu, favicon, default network, Force off, XML errors, underscores', { timeout: 240_000 }, async (t) => {
   const guest = await ensureTestGuest();
-  nsMade = true;
-  await addNetns(NS);
-  const d: TestDaemon = await startTestDaemon({ netns: NS, args: ['--listen-http', '127.0.0.1:0'] });
-  let browser: Browser | undefined;
-  t.after(async () => {
-    await browser?.close();
-    await d.stop();
-  });
-  const ok = async (args: string[]) => {
-    const r = await d.cli(args);
-    assert.equal(r.code, 0, `tsvirt ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const { d, browser, loginUrl, base, ok } = await startWebHost(t, NS);
   await ok(['net-start', 'default']);
   // the demo's own definition (scripts/demo.sh): its disk volume in the default pool, the default network
   await ok(['vol-create-as', 'default', 'demo-disk.qcow2', '64M', '--format', 'qcow2']);
@@ -67,10 +51,6 @@ test('web UI polish: first paint, menu, favicon, default network, Force off, XML
   await ok(['define', file]);
   await ok(['start', VM]);
 
-  const ui = await d.cli(['ui']);
-  assert.equal(ui.code, 0, ui.stderr);
-  const base = new URL(ui.stdout.trim()).origin;
-  browser = await launchBrowser({ netns: NS });
   // 1x pixels: where the underscores went missing
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
   // every text the connection badge and the menu show, from the first paint on
@@ -100,7 +80,7 @@ test('web UI polish: first paint, menu, favicon, default network, Force off, XML
   });
 
   await t.test('the first paint says connecting, and shows the whole menu', async () => {
-    await page.goto(ui.stdout.trim());
+    await page.goto(loginUrl);
     await page.waitForSelector('.conn.up');
     await page.waitForSelector(`tr[data-vm="${VM}"]`);
     const seen = await page.evaluate(() => (window as unknown as { seen: { badge: string[]; firstMenu: string[] } }).seen);

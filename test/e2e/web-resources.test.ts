@@ -3,7 +3,7 @@
 // bridge and dnsmasq, stays there), Chromium inside the same namespace, real qemu-img and
 // a TCG guest that takes a DHCP lease. SR-IOV is set through the UI on the fake sysfs tree
 // (an in-process tsvirtd whose host root is the fake kernel).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,8 +15,7 @@ import { startDaemon } from '../../src/daemon/tsvirtd.js';
 import { rootPaths } from '../../src/daemon/paths.js';
 import { sampleHost } from '../../src/host/testing/fake-sysfs.js';
 import { Client } from '../../src/client/client.js';
-import { startTestDaemon, type TestDaemon } from './daemon.js';
-import { addNetns, removeNetns } from './netns.js';
+import { startWebHost } from './web-host.js';
 import { ensureTestGuest, guestCmdline, minimalDomainXml } from './guest.js';
 import { launchBrowser, shot } from './browser.js';
 
@@ -43,31 +42,11 @@ async function newRawVolume(page: Page, name: string, mib: number): Promise<void
   await page.locator(`tr[data-vol="${name}"]`).waitFor();
 }
 
-let nsMade = false;
-after(async () => {
-  if (!nsMade) return;
-  await removeNetns(NS);
-});
 
 test('web UI: pools, volumes with upload, networks with leases, adding a disk, a NIC and a PCI device', { timeout: 300_000 }, async (t) => {
   const guest = await ensureTestGuest();
-  nsMade = true;
-  await addNetns(NS);
-  const d: TestDaemon = await startTestDaemon({ netns: NS, args: ['--listen-http', '127.0.0.1:0'] });
-  let browser: Browser | undefined;
-  t.after(async () => {
-    await browser?.close();
-    await d.stop();
-  });
-  const ok = async (args: string[]) => {
-    const r = await d.cli(args);
-    assert.equal(r.code, 0, `tsvirt ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
-  const ui = await d.cli(['ui']);
-  assert.equal(ui.code, 0, ui.stderr);
-  browser = await launchBrowser({ netns: NS });
-  const page = await openPage(browser, ui.stdout.trim());
+  const { d, browser, loginUrl, ok } = await startWebHost(t, NS);
+  const page = await openPage(browser, loginUrl);
   const poolDir = path.join(d.root, 'webpool');
 
   await t.test('add a dir pool through the form: built, started, autostarted', async () => {
@@ -123,7 +102,7 @@ test('web UI: pools, volumes with upload, networks with leases, adding a disk, a
     const xml = minimalDomainXml({ name: VM, kernel: guest.kernel, initrd: guest.initrd, cmdline: guestCmdline('tsvirt.dhcp=1') });
     writeFileSync(path.join(d.root, 'hw.xml'), xml);
     await ok(['define', path.join(d.root, 'hw.xml')]);
-    await page.goto(new URL(`/#/vm/${VM}/devices`, ui.stdout.trim()).href);
+    await page.goto(new URL(`/#/vm/${VM}/devices`, loginUrl).href);
     await page.click('button[name=add-disk]');
     await page.selectOption('form[name=add-disk] select[name=device-choice]', 'webpool/up.raw');
     await page.click('form[name=add-disk] button[name=add-device]');
@@ -145,13 +124,13 @@ test('web UI: pools, volumes with upload, networks with leases, adding a disk, a
     await shot(page, 'add-pci-device');
     await page.click('form[name=add-hostdev] button:has-text("Cancel")');
     await ok(['start', VM]);
-    await page.goto(new URL('/#/networks/webnet', ui.stdout.trim()).href);
+    await page.goto(new URL('/#/networks/webnet', loginUrl).href);
     await page.waitForSelector('.leases td code:has-text("10.79.3.")', { timeout: 120_000 });
     await shot(page, 'network-leases');
   });
 
   await t.test('delete the VM with its storage: forced off, undefined, its pool volume deleted', async () => {
-    await page.goto(new URL(`/#/vm/${VM}`, ui.stdout.trim()).href);
+    await page.goto(new URL(`/#/vm/${VM}`, loginUrl).href);
     await page.click('.page-head button:has-text("Delete")');
     await page.check('input[name=delete-storage]');
     await page.locator('input[name=delete-vol-vda]').waitFor();
@@ -165,7 +144,7 @@ test('web UI: pools, volumes with upload, networks with leases, adding a disk, a
   });
 
   await t.test('stop and delete the network: its bridge is gone', async () => {
-    await page.goto(new URL('/#/networks', ui.stdout.trim()).href);
+    await page.goto(new URL('/#/networks', loginUrl).href);
     await page.locator('tr[data-network=webnet] button:has-text("Stop")').click();
     await page.locator('tr[data-network=webnet] .state:has-text("inactive")').waitFor();
     await page.locator('tr[data-network=webnet] button:has-text("Delete")').click();

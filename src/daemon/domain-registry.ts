@@ -48,10 +48,6 @@ export class DomainRegistry {
     if (entry.id !== null && this.byId.get(entry.id) === entry) this.byId.delete(entry.id);
   }
 
-  holds(entry: DomainEntry): boolean {
-    return this.byUuid.get(entry.config.uuid) === entry;
-  }
-
   /** Replaces the definition (name and UUID stay the same; the caller checked). */
   setConfig(entry: DomainEntry, config: Domain): void {
     entry.config = config;

@@ -177,14 +177,6 @@ export class DomainService {
   /** Starts QEMU for `def` on `entry` and writes its status; nothing is left behind when it fails. */
   private async launch(entry: DomainEntry, def: Domain, paused: boolean, incoming: boolean): Promise<QemuVm> {
     await entry.stopping; // the last run's host resources are given back first
-    // a transient entry taken up (migration in, restore, create) while its last run was being
-    // cleaned up has left the registry with that cleanup: it is back for this run
-    if (!this.registry.holds(entry)) {
-      if (this.registry.byUuidOrNull(entry.config.uuid) || this.registry.byNameOrNull(entry.config.name)) {
-        throw new TsvirtError('operation-invalid', `Requested operation is not valid: domain '${entry.config.name}' is already active`);
-      }
-      this.registry.add(entry);
-    }
     if (entry.vm) throw new TsvirtError('operation-invalid', `Requested operation is not valid: domain '${entry.config.name}' is already running`);
     const id = this.registry.nextId();
     const name = def.name;

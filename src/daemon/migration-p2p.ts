@@ -89,7 +89,8 @@ export async function migrateP2p(migrations: MigrationService, ref: string, o: P
       clearInterval(watch);
     }
     let finished = failure === undefined;
-    try {
+    // a lost destination answers nothing: asking it to finish would wait for ever
+    if (!lost) try {
       const name = o.dname ?? (JSON.parse(begun.cookie.toString('utf8')) as { name: string }).name;
       const finishParams = [...params.filter((p) => p.field !== 'destination_name'), str('destination_name', name)];
       await client.call('DOMAIN_MIGRATE_FINISH3_PARAMS', { params: finishParams, cookie_in: prep.cookie_out, flags, cancelled: failure === undefined ? 0 : 1 });

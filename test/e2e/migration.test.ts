@@ -343,3 +343,46 @@ test('the five steps through the API, with the finish call coming after the gues
     d.close();
   }
 });
+
+test('--p2p: a destination that stops answering (its packets dropped, no FIN) is given up after 30 s; the guest runs on the source', { timeout: 180_000 }, async () => {
+  const { src, dst } = hosts!;
+  const name = 'migd';
+  const log = path.join(shared, 'drop-console.log');
+  writeFileSync(path.join(shared, 'drop.xml'), (await counterDomainXml({ name, consoleLog: log })).replace("append='off'", "append='on'"));
+  const nft = (args: string[]) => execFileSync('ip', ['netns', 'exec', dst.netns, 'nft', ...args]);
+  let dropping = false;
+  try {
+    assert.equal((await src.daemon.virsh(['create', path.join(shared, 'drop.xml')])).code, 0);
+    await waitForText(log, 'TSVIRT-COUNT 20', 60_000);
+    assert.equal((await src.daemon.virsh(['migrate-setspeed', name, '1'])).code, 0);
+    const run = src.daemon.virsh(['migrate', '--p2p', '--live', name, `qemu+tcp://${dst.address}/system`], { timeoutMs: 120_000 });
+    let info = '';
+    for (let i = 0; i < 100 && !/Data processed:\s+[1-9]/.test(info); i++) {
+      await sleep(200);
+      info = (await src.daemon.virsh(['domjobinfo', name])).stdout;
+    }
+    assert.match(info, /Operation:\s+Outgoing migration/, info);
+    // everything reaching the destination is dropped: its sockets stay open, it just goes silent
+    nft(['add', 'table', 'inet', 'tsvblackhole']);
+    nft(['add', 'chain', 'inet', 'tsvblackhole', 'in', '{ type filter hook input priority 0; policy drop; }']);
+    dropping = true;
+    const since = Date.now();
+    const r = await run;
+    const tookS = (Date.now() - since) / 1000;
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Lost connection to destination host/, r.stderr);
+    assert.ok(tookS >= 25 && tookS < 60, `given up after ${tookS} s`);
+    assert.match((await src.daemon.virsh(['domstate', name])).stdout, /^running/);
+    const n = counts(readFileSync(log, 'latin1')).at(-1)!;
+    await waitForText(log, `TSVIRT-COUNT ${n + 20}`, 10_000);
+    // back on the network, the destination sees the source's end of the stream and drops its QEMU
+    nft(['delete', 'table', 'inet', 'tsvblackhole']);
+    dropping = false;
+    for (let i = 0; i < 150 && (await dst.daemon.virsh(['list', '--all', '--name'])).stdout.trim() !== ''; i++) await sleep(200);
+    assert.equal((await dst.daemon.virsh(['list', '--all', '--name'])).stdout.trim(), '', 'nothing left on the destination');
+    assert.deepEqual(runningQemus(dst.daemon.root), []);
+  } finally {
+    if (dropping) nft(['delete', 'table', 'inet', 'tsvblackhole']);
+    await src.daemon.virsh(['destroy', name]);
+  }
+});

@@ -41,6 +41,7 @@ TSVIRT_TEST_PACKAGES=(
   mtools            # fills the EFI system partition without mounting it
   dosfstools        # mkfs.vfat for the EFI system partition
   fdisk             # sfdisk: the MBR and GPT partition tables
+  prometheus        # promtool checks /metrics; a real Prometheus scrapes it (test/e2e/metrics.test.ts)
 )
 
 # tsvirt_ensure_debian_packages [--tests]: the daemon's packages, with --tests also the test clients'

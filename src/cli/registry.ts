@@ -24,6 +24,8 @@ import { saveCommands } from './commands/save.js';
 import { migrateCommands } from './commands/migrate.js';
 import { jobCommands } from './commands/job.js';
 import { blockJobCommands } from './commands/blockjob.js';
+import { statsCommands } from './commands/stats.js';
+import { nodeStatsCommands } from './commands/node-stats.js';
 import type { CommandDef } from './types.js';
 
 /** Thrown by quit/exit: the runner stops reading commands. */
@@ -50,7 +52,7 @@ const quit = (name: string): CommandDef => ({
 
 export const COMMANDS: CommandDef[] = [
   listCommand, ...lifecycleCommands, ...infoCommands, editCommand, consoleCommand, eventCommand, netEventCommand, poolEventCommand,
-  ...hostCommands, ...poolCommands, ...volumeCommands, ...deviceCommands, ...networkCommands, ...interfaceCommands, ...nodedevCommands, ...agentCommands, ...memoryCommands, ...snapshotCommands, ...saveCommands, ...migrateCommands, ...jobCommands, ...blockJobCommands, uiCommand, cloudInitCommand, qemuAgentCommand, helpCommand, quit('quit'), quit('exit'),
+  ...hostCommands, ...poolCommands, ...volumeCommands, ...deviceCommands, ...networkCommands, ...interfaceCommands, ...nodedevCommands, ...agentCommands, ...memoryCommands, ...snapshotCommands, ...saveCommands, ...migrateCommands, ...jobCommands, ...blockJobCommands, ...statsCommands, ...nodeStatsCommands, uiCommand, cloudInitCommand, qemuAgentCommand, helpCommand, quit('quit'), quit('exit'),
 ];
 
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));

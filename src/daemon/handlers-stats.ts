@@ -4,16 +4,19 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import type { Disk, Domain, NetInterface } from '../conf/domain-types.js';
 import { TsvirtError } from '../util/errors.js';
-import { blockCounters, memoryCounters, nicCounters, vcpuThreads } from '../qemu/vm-stats.js';
+import { blockCounters, memoryCounters, nicCounters, perCpuTimes, processCpu, vcpuThreads } from '../qemu/vm-stats.js';
 import { imageInfo } from '../storage/qemu-img.js';
 import type { Handlers } from './dispatch.js';
 import type { DomainService } from './domain-service.js';
 import { toQnum } from './keycodes.js';
 import { setMemory, setMemoryStatsPeriod } from './memory-service.js';
+import { allDomainStats } from './domain-stats.js';
+import { hostCpuMap, hostCpuTimes, hostMemory } from './host-stats.js';
 
 type StatsHandlers = Pick<Handlers, 'domain.blockStats' | 'domain.interfaceStats' | 'domain.memoryStats' | 'domain.vcpuInfo'
   | 'domain.getVcpuCount' | 'domain.blockInfo' | 'domain.getJobInfo' | 'domain.getControlInfo' | 'domain.sendKeyCodes'
-  | 'domain.getText' | 'domain.setText' | 'domain.setMemory' | 'domain.setMemoryStatsPeriod'>;
+  | 'domain.getText' | 'domain.setText' | 'domain.setMemory' | 'domain.setMemoryStatsPeriod'
+  | 'domain.getAllStats' | 'domain.cpuStats' | 'node.cpuStats' | 'node.memoryStats' | 'node.cpuMap'>;
 
 const diskPath = (d: Disk) => d.source?.file ?? d.source?.dev;
 
@@ -74,6 +77,16 @@ export function makeStatsHandlers(service: DomainService): StatsHandlers {
     'domain.setMemory': async (p) => (await setMemory(service, p.domain, p.kib, p), {}),
     'domain.setMemoryStatsPeriod': async (p) => (await setMemoryStatsPeriod(service, p.domain, p.seconds, p), {}),
     'domain.vcpuInfo': async (p) => ({ vcpus: await vcpuThreads(running(p.domain).vm), hostCpus: os.cpus().length }),
+    'domain.getAllStats': async (p) => ({ records: await allDomainStats(service, p) }),
+    'domain.cpuStats': async (p) => {
+      const { vm } = running(p.domain);
+      const perCpu = await perCpuTimes(vm, os.cpus().length);
+      const c = await processCpu(vm.pid);
+      return { perCpu, total: { cpuTimeNs: c.timeNs, userTimeNs: c.userNs, systemTimeNs: c.systemNs } };
+    },
+    'node.cpuStats': (p) => hostCpuTimes(p.cpu ?? -1),
+    'node.memoryStats': (p) => hostMemory(p.cell ?? -1),
+    'node.cpuMap': () => hostCpuMap(),
     'domain.getVcpuCount': (p) => {
       const e = service.registry.lookup(p.domain);
       const def = p.config ? e.config : running(p.domain).vm.live;

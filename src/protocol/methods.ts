@@ -9,6 +9,7 @@ import { networkMethods } from './methods-network.js';
 import { webMethods } from './methods-web.js';
 import { nodedevMethods } from './methods-nodedev.js';
 import { statsMethods } from './methods-stats.js';
+import { hostStatsMethods } from './methods-host-stats.js';
 import { agentMethods } from './methods-agent.js';
 import { cloudInitMethods } from './methods-cloud-init.js';
 import { blockJobMethods } from './methods-blockjob.js';
@@ -134,6 +135,7 @@ export const methods = {
   ...webMethods,
   ...nodedevMethods,
   ...statsMethods,
+  ...hostStatsMethods,
   ...agentMethods,
   ...cloudInitMethods,
   ...blockJobMethods,

@@ -258,6 +258,25 @@ export class ZodUnion<T extends readonly ZodType[]> extends ZodType<Out<T[number
   }
 }
 
+/** an object of any keys whose values all match one schema (a map: libvirt's stats fields) */
+export class ZodRecord<V extends ZodType> extends ZodType<Record<string, Out<V>>> {
+  constructor(readonly value: V) {
+    super();
+  }
+  run(v: unknown, path: Array<string | number>, issues: Issue[]): unknown {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      issues.push({ path, message: expected('object', v) });
+      return v;
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = this.value.run(x, [...path, k], issues);
+    return out;
+  }
+  protected jsonOf(): Json {
+    return { type: 'object', additionalProperties: this.value.json() };
+  }
+}
+
 export const string = (): ZodString => new ZodString();
 export const number = (): ZodNumber => new ZodNumber();
 export const boolean = (): ZodBoolean => new ZodBoolean();
@@ -267,6 +286,7 @@ export { enum_ as enum };
 export const array = <T extends ZodType>(element: T): ZodArray<T> => new ZodArray(element);
 export const object = <S extends Shape>(shape: S): ZodObject<S> => new ZodObject(shape);
 export const union = <const T extends readonly ZodType[]>(options: T): ZodUnion<T> => new ZodUnion(options);
+export const record = <V extends ZodType>(value: V): ZodRecord<V> => new ZodRecord(value);
 
 /** The JSON Schema of what a schema accepts (OpenAPI 3.1 uses JSON Schema). */
 export function toJSONSchema(s: ZodType): Json {

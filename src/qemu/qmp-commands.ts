@@ -215,7 +215,7 @@ export interface QmpBlockInfo {
   device: string;
   /** QOM path of the guest device, e.g. /machine/peripheral/virtio-disk1/virtio-backend */
   qdev?: string;
-  inserted?: { 'node-name': string; file: string };
+  inserted?: { 'node-name': string; file: string; image?: { 'virtual-size': number; 'actual-size'?: number } };
 }
 
 /** Block backends with their guest device and top node. */
@@ -294,6 +294,8 @@ export interface QmpBlockDeviceStats {
   rd_bytes: number; wr_bytes: number; rd_operations: number; wr_operations: number; flush_operations: number;
   rd_total_time_ns: number; wr_total_time_ns: number; flush_total_time_ns: number;
   failed_rd_operations?: number; failed_wr_operations?: number; failed_flush_operations?: number;
+  /** the highest offset written, bytes: libvirt's block allocation figure */
+  wr_highest_offset?: number;
 }
 
 export interface QmpBlockStats {

@@ -94,27 +94,110 @@ export interface VcpuThread {
   affinity: number[];
 }
 
-/** vCPU threads (query-cpus-fast) with their CPU time, last CPU and affinity from /proc. */
-export async function vcpuThreads(vm: QemuVm): Promise<VcpuThread[]> {
+/** the kernel's clock tick of /proc/<pid>/stat times (USER_HZ, 100 on Linux) */
+const TICK_NS = 1e9 / 100;
+
+interface TaskStat { userNs: number; systemNs: number; cpu: number }
+
+/** utime, stime and the last CPU of a process or thread, from its /proc stat line; undefined when it is gone */
+async function taskStat(file: string): Promise<TaskStat | undefined> {
+  const stat = await fs.readFile(file, 'utf8').catch(() => '');
+  if (!stat) return undefined;
+  // fields after "(comm) ": state is [0]; utime [11], stime [12]; processor [36]
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { userNs: Number(f[11] ?? 0) * TICK_NS, systemNs: Number(f[12] ?? 0) * TICK_NS, cpu: Number(f[36] ?? 0) || 0 };
+}
+
+export interface ProcessCpu { timeNs: number; userNs: number; systemNs: number }
+
+/** CPU time of the whole QEMU process (all its threads), split in user and system time */
+export async function processCpu(pid: number): Promise<ProcessCpu> {
+  const s = await taskStat(`/proc/${pid}/stat`);
+  if (!s) return { timeNs: 0, userNs: 0, systemNs: 0 };
+  return { timeNs: s.userNs + s.systemNs, userNs: s.userNs, systemNs: s.systemNs };
+}
+
+// vCPU thread ids do not change while the vCPU count stays: one query-cpus-fast per count
+const vcpuCache = new WeakMap<QemuVm, { count: number; cpus: qmp.QmpCpuInfoFast[] }>();
+
+async function vcpuList(vm: QemuVm): Promise<qmp.QmpCpuInfoFast[]> {
+  const count = vm.live.vcpu.current ?? vm.live.vcpu.count;
+  const hit = vcpuCache.get(vm);
+  if (hit && hit.count === count) return hit.cpus;
   const cpus = await qmp.queryCpusFast(vm.monitor);
-  const out: VcpuThread[] = [];
-  for (const c of cpus) {
+  vcpuCache.set(vm, { count, cpus });
+  return cpus;
+}
+
+/** vCPU threads (query-cpus-fast) with their CPU time, last CPU and affinity from /proc. */
+export async function vcpuThreads(vm: QemuVm, withAffinity = true): Promise<VcpuThread[]> {
+  const cpus = await vcpuList(vm);
+  const out = await Promise.all(cpus.map(async (c): Promise<VcpuThread> => {
     const base = `/proc/${vm.pid}/task/${c['thread-id']}`;
-    const stat = await fs.readFile(`${base}/stat`, 'utf8').catch(() => '');
-    // fields after "(comm) ": state is [0]; utime [11], stime [12]; processor [36]
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(f[11] ?? 0) + Number(f[12] ?? 0);
-    const status = await fs.readFile(`${base}/status`, 'utf8').catch(() => '');
+    const s = await taskStat(`${base}/stat`);
+    const status = withAffinity ? await fs.readFile(`${base}/status`, 'utf8').catch(() => '') : '';
     const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(status)?.[1] ?? '';
-    out.push({
+    return {
       number: c['cpu-index'],
       state: 'running',
-      cpuTimeNs: Number.isFinite(ticks) ? Math.round((ticks / 100) * 1e9) : 0,
-      cpu: Number(f[36] ?? 0) || 0,
+      cpuTimeNs: s ? Math.round(s.userNs + s.systemNs) : 0,
+      cpu: s?.cpu ?? 0,
       affinity: parseCpuList(list),
-    });
-  }
+    };
+  }));
   return out.sort((a, b) => a.number - b.number);
+}
+
+export interface PerCpuTime { cpuTimeNs: number; vcpuTimeNs: number }
+
+/**
+ * The process's CPU time per host CPU (virsh cpu-stats). tsvirt puts QEMU in no cgroup of its
+ * own, so there is no per-CPU accounting to read: each thread's time is counted on the CPU it
+ * last ran on, vCPU threads' time also as vcpu_time.
+ */
+export async function perCpuTimes(vm: QemuVm, hostCpus: number): Promise<PerCpuTime[]> {
+  const out = Array.from({ length: hostCpus }, () => ({ cpuTimeNs: 0, vcpuTimeNs: 0 }));
+  const vcpuTids = new Set((await vcpuList(vm)).map((c) => String(c['thread-id'])));
+  const tids = await fs.readdir(`/proc/${vm.pid}/task`).catch(() => [] as string[]);
+  await Promise.all(tids.map(async (tid) => {
+    const s = await taskStat(`/proc/${vm.pid}/task/${tid}/stat`);
+    if (!s || s.cpu >= hostCpus) return;
+    const t = s.userNs + s.systemNs;
+    out[s.cpu].cpuTimeNs += t;
+    if (vcpuTids.has(tid)) out[s.cpu].vcpuTimeNs += t;
+  }));
+  return out;
+}
+
+export interface DiskStats extends BlockCounters {
+  /** target (vda) and source of the disk */
+  name: string;
+  path?: string;
+  /** guest-visible size, bytes, when a medium is in */
+  capacity?: number;
+  /** the host's allocation of the image file (query-block's actual-size) */
+  physical?: number;
+  /** highest offset written (wr_highest_offset), as libvirt's allocation */
+  allocation?: number;
+}
+
+/** Counters and sizes of every disk of a running domain, in the definition's order (libvirt's block.N). */
+export async function diskStats(vm: QemuVm): Promise<DiskStats[]> {
+  const stats = await qmp.queryBlockstats(vm.monitor);
+  const blocks = await qmp.queryBlock(vm.monitor);
+  return vm.live.devices.disks.map((d) => {
+    const id = d.alias ?? '';
+    const s = stats.find((b) => qdevIs(b.qdev, id))?.stats;
+    const img = blocks.find((b) => qdevIs(b.qdev, id))?.inserted?.image;
+    const c = s ? {
+      rdReq: s.rd_operations, rdBytes: s.rd_bytes, wrReq: s.wr_operations, wrBytes: s.wr_bytes, flushReq: s.flush_operations,
+      rdTotalTimeNs: s.rd_total_time_ns, wrTotalTimeNs: s.wr_total_time_ns, flushTotalTimeNs: s.flush_total_time_ns,
+    } : ZERO;
+    return {
+      name: d.target.dev, path: d.source?.file ?? d.source?.dev, ...c,
+      capacity: img?.['virtual-size'], physical: img?.['actual-size'], allocation: s?.wr_highest_offset,
+    };
+  });
 }
 
 /** "0-3,6" -> [0,1,2,3,6] */

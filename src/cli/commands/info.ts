@@ -22,7 +22,7 @@ async function lookup(ctx: Ctx, args: Args) {
   return withContext({ domain }, () => c.call('domain.lookup', { domain }));
 }
 
-async function domainModel(ctx: Ctx, args: Args, inactive: boolean): Promise<{ c: Client; model: Domain }> {
+export async function domainModel(ctx: Ctx, args: Args, inactive: boolean): Promise<{ c: Client; model: Domain }> {
   const c = await ctx.client();
   const domain = dom(args);
   const { xml } = await withContext({ domain }, () => c.call('domain.getXml', { domain, inactive: inactive || undefined }));

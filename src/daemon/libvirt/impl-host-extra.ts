@@ -1,74 +1,113 @@
 // Connection-wide procedures of no other family (procs-host-extra.ts).
 //
 // CONNECT_GET_ALL_DOMAIN_STATS (virConnectGetAllDomainStats, and virDomainListGetStats when the
-// client names domains): virt-manager polls it for its CPU and memory graphs, `virsh domstats`
-// prints it. tsvirt gives the state, cpu-total, balloon and vcpu groups from the domain's
-// info; other groups are left out, as libvirtd leaves out what a driver cannot give, unless the
-// client enforces them.
-import { DOMAIN_STATE_NUMBER, type DomainSummary } from '../../protocol/types.js';
-import { reasonNumber } from '../../protocol/libvirt/enums.js';
+// client names domains): virt-manager polls it for its graphs, `virsh domstats` prints it. The
+// records come from domain.getAllStats with libvirt's field names; here they get libvirt's
+// typed-parameter types. NODE_GET_CPU_STATS / NODE_GET_MEMORY_STATS (virsh nodecpustats,
+// nodememstats) and DOMAIN_GET_CPU_STATS (virsh cpu-stats) answer libvirt's two-step calls:
+// first the number of fields (nparams 0), then the fields.
+import { DOMAIN_STATES, type DomainState } from '../../protocol/domain-state.js';
+import { STATS_GROUPS, type StatsGroup } from '../../protocol/methods-host-stats.js';
 import { TypedParamType, type TypedParam } from '../../protocol/libvirt/remote-types.js';
 import { TsvirtError } from '../../util/errors.js';
-import type { Impls, RpcContext } from './rpc-impl.js';
-import { domainFilter } from './impl-domain.js';
-import { uuidString, wireDomain } from './rpc-ids.js';
+import type { Impls } from './rpc-impl.js';
+import { domRef, uuidString, wireDomain } from './rpc-ids.js';
 
-// virDomainStatsTypes
-const STATS = { STATE: 1, CPU_TOTAL: 2, BALLOON: 4, VCPU: 8 };
-const SUPPORTED = STATS.STATE | STATS.CPU_TOTAL | STATS.BALLOON | STATS.VCPU;
-// virConnectGetAllDomainStatsFlags: the low bits filter like virConnectListAllDomains; NOWAIT
-// and BACKING change nothing here (no job to wait for, no block stats)
-const ENFORCE_STATS = 2 ** 31;
-const LIST_FILTER = 0xffff;
+// virConnectGetAllDomainStatsFlags
+const F = {
+  ACTIVE: 1, INACTIVE: 2, PERSISTENT: 4, TRANSIENT: 8, RUNNING: 16, PAUSED: 32, SHUTOFF: 64, OTHER: 128,
+  ENFORCE_STATS: 2 ** 31,
+};
+const LIST_FILTER = 0xff;
 
-const int = (field: string, v: number): TypedParam => ({ field, value: { type: TypedParamType.INT, value: v } });
-const uint = (field: string, v: number): TypedParam => ({ field, value: { type: TypedParamType.UINT, value: v } });
-const ullong = (field: string, v: number): TypedParam => ({ field, value: { type: TypedParamType.ULLONG, value: BigInt(Math.round(v)) } });
-
-async function record(ctx: RpcContext, d: DomainSummary, stats: number): Promise<TypedParam[] | undefined> {
-  let info, state;
-  try {
-    info = await ctx.call('domain.getInfo', { domain: d.uuid });
-    state = await ctx.call('domain.getState', { domain: d.uuid });
-  } catch (e) {
-    // a domain undefined while we went through the list is left out, as libvirt does
-    if (e instanceof TsvirtError && e.code === 'no-domain') return undefined;
-    throw e;
-  }
-  const active = info.id !== null;
-  const out: TypedParam[] = [];
-  if (stats & STATS.STATE) out.push(int('state.state', DOMAIN_STATE_NUMBER[state.state]), int('state.reason', reasonNumber(state.state, state.reason)));
-  if (stats & STATS.CPU_TOTAL && active) out.push(ullong('cpu.time', info.cpuTimeNs));
-  if (stats & STATS.BALLOON) out.push(ullong('balloon.current', info.usedMemoryKiB), ullong('balloon.maximum', info.maxMemoryKiB));
-  if (stats & STATS.VCPU) out.push(uint('vcpu.current', info.vcpus), uint('vcpu.maximum', info.vcpus));
-  return out;
+/** libvirt's type of each stats field (qemu_driver.c's qemuDomainGetStats*) */
+export function statsParamType(field: string): number {
+  if (/^(state\.(state|reason)|vcpu\.\d+\.state)$/.test(field)) return TypedParamType.INT;
+  if (/^(vcpu\.(current|maximum)|net\.count|block\.count|block\.\d+\.backingIndex)$/.test(field)) return TypedParamType.UINT;
+  if (/^(net|block)\.\d+\.(name|path)$/.test(field)) return TypedParamType.STRING;
+  return TypedParamType.ULLONG;
 }
+
+function typed(field: string, v: number | string): TypedParam {
+  const type = statsParamType(field);
+  if (type === TypedParamType.STRING) return { field, value: { type, value: String(v) } };
+  if (type === TypedParamType.ULLONG) return { field, value: { type, value: BigInt(Math.max(0, Math.round(Number(v)))) } };
+  return { field, value: { type, value: Number(v) } } as TypedParam;
+}
+
+/** the stats bits as group names; bits beyond libvirt's groups are named by number */
+function groupsOf(bits: number): { groups: StatsGroup[]; unknown: number } {
+  const groups = STATS_GROUPS.filter((_, i) => bits & (1 << i));
+  return { groups, unknown: bits & ~((1 << STATS_GROUPS.length) - 1) };
+}
+
+/** both flags of a pair, or neither: no filter */
+const pair = (flags: number, yes: number, no: number): boolean | undefined =>
+  (flags & yes) && !(flags & no) ? true : (flags & no) && !(flags & yes) ? false : undefined;
+
+function statesOf(flags: number): DomainState[] | undefined {
+  if (!(flags & (F.RUNNING | F.PAUSED | F.SHUTOFF | F.OTHER))) return undefined;
+  return DOMAIN_STATES.filter((s) =>
+    s === 'running' ? flags & F.RUNNING : s === 'paused' ? flags & F.PAUSED : s === 'shutoff' ? flags & F.SHUTOFF : flags & F.OTHER);
+}
+
+const nanoseconds = (field: string, ns: number): TypedParam => ({ field, value: { type: TypedParamType.ULLONG, value: BigInt(Math.round(ns)) } });
 
 export const hostExtraImpls: Impls = {
   CONNECT_GET_ALL_DOMAIN_STATS: async ({ doms, stats, flags }, ctx) => {
-    const unsupported = stats & ~SUPPORTED;
-    if (unsupported && (flags >>> 0) & ENFORCE_STATS) {
-      throw new TsvirtError('operation-unsupported', `Stats types bits 0x${unsupported.toString(16)} are not supported by this daemon`);
-    }
-    const wanted = stats === 0 ? SUPPORTED : stats & SUPPORTED;
-    const all = (await ctx.call('domain.list', {})).domains;
-    let list: DomainSummary[];
+    const enforce = ((flags >>> 0) & F.ENFORCE_STATS) !== 0;
+    const { groups, unknown } = groupsOf(stats);
+    if (unknown && enforce) throw new TsvirtError('operation-unsupported', `Stats types bits 0x${unknown.toString(16)} are not supported by this daemon`);
+    let query;
     if (doms.length > 0) {
       // virDomainListGetStats: the named domains; list filters do not apply to them
       if (flags & LIST_FILTER) throw new TsvirtError('invalid-arg', 'filtering flags are not supported with a list of domains');
-      list = doms.map((w) => {
-        const d = all.find((x) => x.uuid === uuidString(w.uuid));
-        if (!d) throw new TsvirtError('no-domain', `no domain with matching uuid '${uuidString(w.uuid)}' (${w.name})`);
-        return d;
-      });
+      query = { domains: doms.map((w) => uuidString(w.uuid)) };
     } else {
-      list = all.filter(domainFilter(flags & LIST_FILTER));
+      query = { active: pair(flags, F.ACTIVE, F.INACTIVE), persistent: pair(flags, F.PERSISTENT, F.TRANSIENT), states: statesOf(flags) };
     }
-    const retStats = [];
-    for (const d of list) {
-      const params = await record(ctx, d, wanted);
-      if (params) retStats.push({ dom: wireDomain(d), params });
-    }
+    const { records } = await ctx.call('domain.getAllStats', { ...query, groups, enforce });
+    const retStats = records.map((r) => ({
+      dom: wireDomain(r),
+      params: Object.entries(r.stats).map(([k, v]) => typed(k, v)),
+    }));
     return { retStats };
+  },
+
+  NODE_GET_CPU_STATS: async ({ cpuNum, nparams }, ctx) => {
+    // nparams 0 asks how many fields there are; libvirt checks the CPU only when asked for them
+    if (nparams === 0) return { params: [], nparams: 4 };
+    const t = await ctx.call('node.cpuStats', { cpu: cpuNum });
+    const all = [['kernel', t.kernelNs], ['user', t.userNs], ['idle', t.idleNs], ['iowait', t.iowaitNs]] as const;
+    const params = all.slice(0, nparams).map(([field, v]) => ({ field, value: BigInt(Math.round(v)) }));
+    return { params, nparams: params.length };
+  },
+  NODE_GET_MEMORY_STATS: async ({ nparams, cellNum }, ctx) => {
+    const m = await ctx.call('node.memoryStats', { cell: cellNum });
+    const all = ([['total', m.totalKiB], ['free', m.freeKiB], ['buffers', m.buffersKiB], ['cached', m.cachedKiB]] as Array<[string, number | undefined]>)
+      .filter((x): x is [string, number] => x[1] !== undefined);
+    if (nparams === 0) return { params: [], nparams: all.length };
+    const params = all.slice(0, nparams).map(([field, v]) => ({ field, value: BigInt(v) }));
+    return { params, nparams: params.length };
+  },
+
+  DOMAIN_GET_CPU_STATS: async ({ dom, nparams, start_cpu, ncpus }, ctx) => {
+    const domain = domRef(dom);
+    if (start_cpu === -1) {
+      // the totals: cpu_time, user_time, system_time
+      if (nparams === 0) return { params: [], nparams: 3 };
+      const { total } = await ctx.call('domain.cpuStats', { domain });
+      const all = [nanoseconds('cpu_time', total.cpuTimeNs), nanoseconds('user_time', total.userTimeNs), nanoseconds('system_time', total.systemTimeNs)];
+      return { params: all.slice(0, nparams), nparams: Math.min(nparams, 3) };
+    }
+    if (start_cpu < -1) throw new TsvirtError('invalid-arg', 'start_cpu in virDomainGetCPUStats only accepts -1 as a negative value');
+    const { perCpu } = await ctx.call('domain.cpuStats', { domain });
+    // nparams 0: with ncpus 0 the number of host CPUs, else the fields per CPU (cpu_time, vcpu_time)
+    if (nparams === 0) return { params: [], nparams: ncpus === 0 ? perCpu.length : 2 };
+    if (start_cpu >= perCpu.length) throw new TsvirtError('invalid-arg', `start_cpu ${start_cpu} larger than maximum of ${perCpu.length - 1}`);
+    const per = Math.min(nparams, 2);
+    const params = perCpu.slice(start_cpu, start_cpu + ncpus).flatMap((c) =>
+      [nanoseconds('cpu_time', c.cpuTimeNs), nanoseconds('vcpu_time', c.vcpuTimeNs)].slice(0, per));
+    return { params, nparams: per };
   },
 };

@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import { promises as fs } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { API_PREFIX, CONSOLE_PATH, EVENTS_PATH, OPENAPI_PATH } from '../protocol/methods.js';
+import { API_PREFIX, CONSOLE_PATH, EVENTS_PATH, METRICS_PATH, OPENAPI_PATH } from '../protocol/methods.js';
 import { httpStatusOf } from '../protocol/http-status.js';
 import { buildOpenApi } from '../protocol/openapi.js';
 import { LIBVIRT_ERROR_NUMBER, TsvirtError, toTsvirtError } from '../util/errors.js';
@@ -21,6 +21,16 @@ export interface ServerDeps {
   version: string;
   /** byte-stream routes beside the JSON API (volume upload/download); true when handled */
   streams?: (req: http.IncomingMessage, res: http.ServerResponse, readonly: boolean) => Promise<boolean>;
+  /** the Prometheus exposition of GET /metrics (metrics.ts) */
+  metrics?: () => Promise<string>;
+}
+
+/** GET /metrics, on every listener that offers it */
+export async function sendMetrics(deps: Pick<ServerDeps, 'metrics'>, res: http.ServerResponse): Promise<void> {
+  if (!deps.metrics) throw new TsvirtError('no-support', 'no metrics on this daemon');
+  const text = await deps.metrics();
+  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 const MAX_BODY = 16 * 1024 * 1024;
@@ -61,6 +71,7 @@ export function apiRequestHandler(deps: ServerDeps, readonly: boolean): (req: ht
         openapi ??= buildOpenApi(deps.version);
         return sendJson(res, 200, openapi);
       }
+      if (req.method === 'GET' && url.pathname === METRICS_PATH) return await sendMetrics(deps, res);
       if (deps.streams && (await deps.streams(req, res, readonly))) return;
       if (req.method !== 'POST' || !url.pathname.startsWith(API_PREFIX)) {
         throw new TsvirtError('no-support', `no API at ${req.method} ${url.pathname}`);

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type * as http from 'node:http';
+import type * as net from 'node:net';
 import { QemuDriver } from '../qemu/driver.js';
 import { TsvirtError, toTsvirtError } from '../util/errors.js';
 import { DomainService } from './domain-service.js';
@@ -16,6 +17,8 @@ import { makeHandlers } from './handlers.js';
 import { makeWebHandlers } from './handlers-web.js';
 import { WebAuth } from './web-auth.js';
 import { listenHttp, parseListenAddress, serverUrl } from './web-server.js';
+import { DaemonMetrics, renderMetrics } from './metrics.js';
+import { listenMetrics } from './metrics-server.js';
 import { vncOpener, vncTarget } from './vnc-proxy.js';
 import { ensureDirs, rootPaths, sessionPaths, systemPaths, type InstancePaths } from './paths.js';
 import { autostartDomains, loadDefinitions, reattachRunning } from './recovery.js';
@@ -39,7 +42,7 @@ import { remoteImpls } from './libvirt/impls.js';
 import type { RpcDeps } from './libvirt/rpc-connection.js';
 
 const USAGE = `Usage: tsvirtd [--root DIR | --system | --session] [--no-kvm-probe] [--cache-dir DIR] [--pidfile FILE]
-              [--listen-http HOST:PORT] [--libvirt-compat-sockets]
+              [--listen-http HOST:PORT] [--listen-metrics HOST:PORT] [--libvirt-compat-sockets]
               [--listen-tcp ADDR[:PORT] --auth-tcp none] [--listen-tls ADDR[:PORT] [--tls-dir DIR] [--tls-allowed-dn PATTERN]...]
 
   --root DIR       run an isolated instance with all state under DIR (tests, benchmarks)
@@ -49,6 +52,8 @@ const USAGE = `Usage: tsvirtd [--root DIR | --system | --session] [--no-kvm-prob
   --cache-dir DIR  where probed QEMU capabilities are cached (default: the instance's cache folder)
   --pidfile FILE   write the daemon's pid there
   --listen-http HOST:PORT  serve the web UI there (off by default; log in with: tsvirt ui)
+  --listen-metrics HOST:PORT  serve GET /metrics (Prometheus' text format) there without a session, for a
+                   Prometheus server to scrape (off by default; /metrics is also on the sockets and the web UI)
   --libvirt-compat-sockets also serve libvirt's protocol on libvirt's own socket paths
                    (/run/libvirt/libvirt-sock, -ro, virtqemud-sock) when no libvirtd holds them
   --listen-tcp ADDR[:PORT]  libvirt's protocol over TCP (port 16509; off by default), as qemu+tcp://HOST/system;
@@ -69,7 +74,7 @@ export interface Daemon {
   close(): Promise<void>;
 }
 
-export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boolean; log?: Logger; hostRoot?: HostRoot; listenHttp?: string; libvirtCompatSockets?: boolean; net?: NetListenOptions } = {}): Promise<Daemon> {
+export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boolean; log?: Logger; hostRoot?: HostRoot; listenHttp?: string; listenMetrics?: string; libvirtCompatSockets?: boolean; net?: NetListenOptions } = {}): Promise<Daemon> {
   const log = opts.log ?? makeLogger();
   // a second daemon would take over the socket and replay the journals under the first one
   if (await socketAnswers(paths.socket)) {
@@ -101,12 +106,17 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
   await nodedevs.service.init();
   const webAuth = new WebAuth();
   const listenAt = opts.listenHttp ? parseListenAddress(opts.listenHttp) : undefined;
-  const handlers = makeHandlers(service, driver, TSVIRT_VERSION, storage, networks, new DeviceService(service, store, driver, events), nodedevs.service);
-  Object.assign(handlers, makeWebHandlers(service, webAuth));
+  const metricsAt = opts.listenMetrics ? parseListenAddress(opts.listenMetrics, '--listen-metrics') : undefined;
+  const metrics = new DaemonMetrics();
+  metrics.watch(events);
+  const rawHandlers = makeHandlers(service, driver, TSVIRT_VERSION, storage, networks, new DeviceService(service, store, driver, events), nodedevs.service);
+  Object.assign(rawHandlers, makeWebHandlers(service, webAuth));
+  const handlers = metrics.instrument(rawHandlers);
   const consoles = new Consoles(service);
   const deps = {
     handlers, events, openConsole: consoleOpener(consoles), version: TSVIRT_VERSION,
     streams: (req: http.IncomingMessage, res: http.ServerResponse, ro: boolean) => handleVolumeStream(storage, req, res, ro),
+    metrics: () => renderMetrics(service, metrics),
   };
   const servers: http.Server[] = [
     await listenUnix(paths.socket, false, deps),
@@ -127,6 +137,14 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
     webAuth.baseUrl = serverUrl(web);
     log.info(`web UI on ${webAuth.baseUrl} (log in with: tsvirt ui)`);
   }
+  if (metricsAt) {
+    const m = await listenMetrics(metricsAt, deps);
+    servers.push(m);
+    log.info(`metrics on ${serverUrl(m)}/metrics`);
+  }
+  let httpOpen = 0;
+  for (const s of servers) s.on('connection', (sock: net.Socket) => { httpOpen++; sock.once('close', () => httpOpen--); });
+  metrics.connections = () => ({ http: httpOpen, libvirt: rpc.reduce((n, r) => n + r.connections.size, 0) });
   void autostartDomains(service, log);
   log.info(`tsvirtd ${TSVIRT_VERSION} listening on ${paths.socket} (${service.registry.size} domains)`);
   return {
@@ -176,7 +194,7 @@ async function main(): Promise<void> {
     args = parseArgs({
       options: {
         root: { type: 'string' }, system: { type: 'boolean' }, session: { type: 'boolean' },
-        'no-kvm-probe': { type: 'boolean' }, 'cache-dir': { type: 'string' }, pidfile: { type: 'string' }, 'listen-http': { type: 'string' }, 'libvirt-compat-sockets': { type: 'boolean' },
+        'no-kvm-probe': { type: 'boolean' }, 'cache-dir': { type: 'string' }, pidfile: { type: 'string' }, 'listen-http': { type: 'string' }, 'listen-metrics': { type: 'string' }, 'libvirt-compat-sockets': { type: 'boolean' },
         'listen-tcp': { type: 'string' }, 'auth-tcp': { type: 'string' }, 'listen-tls': { type: 'string' }, 'tls-dir': { type: 'string' }, 'tls-allowed-dn': { type: 'string', multiple: true },
         'migration-host': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -197,7 +215,7 @@ async function main(): Promise<void> {
   const net = netListenOptions({ listenTcp: args['listen-tcp'], authTcp: args['auth-tcp'], listenTls: args['listen-tls'], tlsDir: args['tls-dir'], tlsAllowedDn: args['tls-allowed-dn'] });
   if (args['tls-dir']) RpcClient.defaultTls = clientTlsFromDir(args['tls-dir']);
   if (args['migration-host']) MigrationService.defaultHost = args['migration-host'];
-  const daemon = await startDaemon(paths, { kvmProbe: !args['no-kvm-probe'], listenHttp: args['listen-http'], libvirtCompatSockets: args['libvirt-compat-sockets'], net });
+  const daemon = await startDaemon(paths, { kvmProbe: !args['no-kvm-probe'], listenHttp: args['listen-http'], listenMetrics: args['listen-metrics'], libvirtCompatSockets: args['libvirt-compat-sockets'], net });
   if (args.pidfile) {
     await fs.mkdir(path.dirname(args.pidfile), { recursive: true });
     await fs.writeFile(args.pidfile, `${process.pid}\n`);

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { API_PREFIX } from '../protocol/methods.js';
+import { API_PREFIX, METRICS_PATH } from '../protocol/methods.js';
 import { TsvirtError } from '../util/errors.js';
 import { apiRequestHandler, apiUpgradeHandler, errorBody, sendJson, type ServerDeps } from './http-server.js';
 import type { WebAuth } from './web-auth.js';
@@ -37,10 +37,10 @@ const SECURITY_HEADERS = {
 };
 
 /** Parses "HOST:PORT" ("[::1]:PORT" for IPv6). */
-export function parseListenAddress(text: string): { host: string; port: number } {
+export function parseListenAddress(text: string, option = '--listen-http'): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new TsvirtError('invalid-arg', `--listen-http '${text}': expected HOST:PORT, e.g. 127.0.0.1:8080`);
+  if (!m || port > 65535) throw new TsvirtError('invalid-arg', `${option} '${text}': expected HOST:PORT, e.g. 127.0.0.1:8080`);
   return { host: m[1] ?? m[2], port };
 }
 
@@ -120,7 +120,7 @@ export async function listenHttp(addr: { host: string; port: number }, deps: Web
       deps.auth.logout(req.headers.cookie);
       return sendHtml(res, loginPage(200, 'You are logged out.'), { 'set-cookie': deps.auth.sessionCookie('x').replace(/Max-Age=\d+/, 'Max-Age=0') });
     }
-    if (url.pathname.startsWith(API_PREFIX)) {
+    if (url.pathname.startsWith(API_PREFIX) || url.pathname === METRICS_PATH) {
       if (req.method !== 'GET' && req.method !== 'HEAD' && !sameOrigin(req)) {
         return sendJson(res, 403, errorBody(new TsvirtError('operation-denied', 'cross-origin request refused')));
       }

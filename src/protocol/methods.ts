@@ -154,4 +154,4 @@ export function isMethodName(name: string): name is MethodName {
   return Object.prototype.hasOwnProperty.call(methods, name);
 }
 
-export { API_PREFIX, EVENTS_PATH, CONSOLE_PATH, OPENAPI_PATH } from './paths.js';
+export { API_PREFIX, EVENTS_PATH, CONSOLE_PATH, OPENAPI_PATH, METRICS_PATH } from './paths.js';

@@ -11,6 +11,7 @@ import { VmActions } from './vm-actions.js';
 import { Settings, XmlEditor } from './vm-settings.js';
 import { DeviceTables } from './vm-devices.js';
 import { browserConsole } from './console-graphics.js';
+import { VmCharts } from './vm-charts.js';
 
 // consoles pull in noVNC and xterm.js: loaded only when their tab opens
 const SerialConsole = lazy(() => import('./console-serial.js').then((m) => m.SerialConsole));
@@ -66,6 +67,7 @@ export function VmDetails(props: { name: string; tab: string; summary: DomainSum
       {loadError && <div class="form-error">{loadError}</div>}
       <div class="tab-body">
         {tab === 'overview' && live && <Overview summary={summary} view={live} notify={notify} />}
+        {tab === 'overview' && <VmCharts name={name} running={running} />}
         {tab === 'settings' && inactiveXml && <Settings name={name} xml={inactiveXml} running={running} notify={notify} onSaved={load} />}
         {tab === 'devices' && live && inactiveXml && <DeviceTables name={name} live={live} running={running} methods={props.methods} notify={notify} onChanged={load} />}
         {tab === 'xml' && inactiveXml && <XmlEditor name={name} xml={inactiveXml} running={running} notify={notify} onSaved={load} />}

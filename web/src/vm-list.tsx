@@ -7,6 +7,7 @@ import { call } from './api.js';
 import type { Notify } from './app.js';
 import { STATE_TEXT, memText } from './format.js';
 import { VmActions } from './vm-actions.js';
+import { HostOverview } from './host-overview.js';
 
 interface Stat { vcpus: number; maxMemoryKiB: number; cpuPct?: number }
 
@@ -65,6 +66,7 @@ export function VmList(props: { domains: DomainSummary[] | undefined; notify: No
         <h1>Virtual machines</h1>
         <a class="button primary" href="#/new">+ Create virtual machine</a>
       </div>
+      <HostOverview running={(domains ?? []).filter((d) => d.id !== null).length} total={domains?.length ?? 0} />
       {domains === undefined ? (
         <p class="muted">Loading…</p>
       ) : domains.length === 0 ? (

@@ -22,10 +22,12 @@ import type { BenchContext, BenchRow } from './types.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** optional bench modules of other areas: run when present; each exports run(ctx): Promise<BenchRow[]> */
-const EXTRA_MODULES = ['storage.ts', 'network.ts', 'xml.ts', 'swtpm.ts', 'guests.ts', 'save-snapshot.ts', 'migration.ts'];
+const EXTRA_MODULES = ['storage.ts', 'network.ts', 'xml.ts', 'swtpm.ts', 'guests.ts', 'save-snapshot.ts', 'migration.ts', 'metrics.ts'];
 const LV_PREFIX = 'bench-lv-';
 
 const quick = process.argv.includes('--quick');
+/** --only metrics.ts[,xml.ts]: just these extra modules (no lifecycle, bulk or virsh sections) */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const P = quick
   ? { lifeRounds: 2, acpiRounds: 1, parallel: 5, parRounds: 1, n: 50, rounds: 1, listReps: 5, big: 0, virshBig: 300 }
   : { lifeRounds: 10, acpiRounds: 3, parallel: 20, parRounds: 3, n: 500, rounds: 3, listReps: 15, big: 10_000, virshBig: 10_000 };
@@ -92,13 +94,15 @@ async function main(): Promise<void> {
     rows.push(...(await f()));
     log(`  ${((performance.now() - s) / 1000).toFixed(1)} s\n`);
   };
-  await step(`start/destroy x ${P.lifeRounds}`, () => startStop(env, P.lifeRounds));
-  await step(`ACPI shutdown x ${P.acpiRounds}`, () => shutdown(env, P.acpiRounds));
-  await step(`${P.parallel} at once x ${P.parRounds}`, () => concurrentStart(env, P.parallel, P.parRounds));
-  await step(`bulk ${P.n}${P.big ? ` and ${P.big}` : ''}`, () => bulk(env, P));
-  await step(`stock virsh on both daemons, ${P.n} and ${P.virshBig} domains`, () =>
-    virshRows(env, d.libvirtUri, { rounds: P.lifeRounds, reps: P.listReps, n: P.n, big: P.virshBig }));
-  for (const m of EXTRA_MODULES) {
+  if (!only) {
+    await step(`start/destroy x ${P.lifeRounds}`, () => startStop(env, P.lifeRounds));
+    await step(`ACPI shutdown x ${P.acpiRounds}`, () => shutdown(env, P.acpiRounds));
+    await step(`${P.parallel} at once x ${P.parRounds}`, () => concurrentStart(env, P.parallel, P.parRounds));
+    await step(`bulk ${P.n}${P.big ? ` and ${P.big}` : ''}`, () => bulk(env, P));
+    await step(`stock virsh on both daemons, ${P.n} and ${P.virshBig} domains`, () =>
+      virshRows(env, d.libvirtUri, { rounds: P.lifeRounds, reps: P.listReps, n: P.n, big: P.virshBig }));
+  }
+  for (const m of EXTRA_MODULES.filter((x) => !only || only.includes(x))) {
     const file = path.join(HERE, m);
     if (!existsSync(file)) continue;
     const mod = await import(pathToFileURL(file).href) as { run?: (c: BenchContext) => Promise<BenchRow[]> };
@@ -113,7 +117,7 @@ async function main(): Promise<void> {
     `ts/lv and ts/raw: ratio of medians (rates: tsvirt rate / libvirt rate)\n\n${table}\n` +
     rows.filter((r) => r.note).map((r) => `${r.section}: ${r.op}: ${r.note}`).join('\n') + `\n\nrun took ${durationS} s\n`);
   mkdirSync(path.join(HERE, 'results'), { recursive: true });
-  const out = quick ? 'latest-quick.json' : 'latest.json';
+  const out = `latest${only ? `-${only.map((m) => m.replace(/\.ts$/, '')).join('-')}` : ''}${quick ? '-quick' : ''}.json`;
   writeFileSync(path.join(HERE, 'results', out), JSON.stringify({ machine, quick, params: P, durationS, rows }, null, 2) + '\n');
   log(`wrote bench/results/${out}\n`);
 }

@@ -39,7 +39,7 @@ async function groupStats(e: DomainEntry, group: StatsGroup, out: Stats): Promis
         out['balloon.maximum'] = def.memory;
         return;
       }
-      const m = await memoryCounters(vm) as unknown as Record<string, number | undefined>;
+      const m = await memoryCounters(vm, true) as unknown as Record<string, number | undefined>;
       out['balloon.current'] = m.actualKiB!;
       out['balloon.maximum'] = def.memory;
       for (const [k, name] of BALLOON_FIELDS) if (m[k] !== undefined) out[`balloon.${name}`] = m[k]!;
@@ -92,19 +92,39 @@ async function groupStats(e: DomainEntry, group: StatsGroup, out: Stats): Promis
   }
 }
 
-/** one domain's record; groups in libvirt's order, each left out when it cannot be read now */
-export async function domainStats(e: DomainEntry, groups: readonly StatsGroup[]): Promise<DomainStatsRecord> {
+/** an inactive domain's record: all from its definition, without a promise (10,000 of them are listed at once) */
+function definedStats(e: DomainEntry, groups: readonly StatsGroup[]): DomainStatsRecord {
+  const def = e.config;
   const stats: Stats = {};
   for (const g of groups) {
+    if (g === 'state') {
+      stats['state.state'] = DOMAIN_STATE_NUMBER[e.state];
+      stats['state.reason'] = reasonNumber(e.state, e.reason);
+    } else if (g === 'balloon') {
+      stats['balloon.current'] = def.currentMemory ?? def.memory;
+      stats['balloon.maximum'] = def.memory;
+    } else if (g === 'vcpu') {
+      stats['vcpu.current'] = def.vcpu.current ?? def.vcpu.count;
+      stats['vcpu.maximum'] = def.vcpu.count;
+    }
+  }
+  return { name: def.name, uuid: def.uuid, id: null, stats };
+}
+
+/** one domain's record; groups in libvirt's order, each left out when it cannot be read now */
+export async function domainStats(e: DomainEntry, groups: readonly StatsGroup[]): Promise<DomainStatsRecord> {
+  if (!e.vm) return definedStats(e, groups);
+  // the groups' QMP commands go out together: the monitor answers them in turn, with no round trip between
+  const parts = await Promise.all(groups.map(async (g) => {
     const part: Stats = {};
     try {
       await groupStats(e, g, part);
+      return part;
     } catch {
-      continue; // QEMU stopped or its monitor closed under us: this group is unknown now
+      return {}; // QEMU stopped or its monitor closed under us: this group is unknown now
     }
-    Object.assign(stats, part);
-  }
-  return { name: e.config.name, uuid: e.config.uuid, id: e.id, stats };
+  }));
+  return { name: e.config.name, uuid: e.config.uuid, id: e.id, stats: Object.assign({}, ...parts) as Stats };
 }
 
 export interface StatsQuery {
@@ -139,5 +159,6 @@ export async function allDomainStats(service: DomainService, q: StatsQuery): Pro
       (q.persistent === undefined || e.persistent === q.persistent) &&
       (!q.states || q.states.includes(e.state)));
   }
-  return Promise.all(entries.map((e) => domainStats(e, groups)));
+  const out: Array<DomainStatsRecord | Promise<DomainStatsRecord>> = entries.map((e) => (e.vm ? domainStats(e, groups) : definedStats(e, groups)));
+  return Promise.all(out);
 }

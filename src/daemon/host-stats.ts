@@ -1,6 +1,7 @@
 // The host's CPU and memory figures, as libvirt's nodecpustats, nodememstats and nodecpumap
 // read them: /proc/stat, /proc/meminfo and /sys/devices/system/cpu.
 import { promises as fs } from 'node:fs';
+import { parseBitmap } from '../conf/bitmap.js';
 import { TsvirtError } from '../util/errors.js';
 
 /** USER_HZ: /proc/stat counts in 1/100 s */
@@ -53,22 +54,12 @@ export async function hostMemory(cell: number): Promise<MemoryFigures> {
   return { totalKiB: m.totalKiB, freeKiB: m.freeKiB };
 }
 
-/** "0-3,6" -> [0,1,2,3,6] */
-function cpuList(s: string): number[] {
-  const out: number[] = [];
-  for (const part of s.trim().split(',').filter(Boolean)) {
-    const [a, b] = part.split('-').map(Number);
-    for (let i = a; i <= (b ?? a); i++) out.push(i);
-  }
-  return out;
-}
-
 export interface CpuMap { present: number; online: number[] }
 
 /** CPUs the kernel knows (present) and those online, from sysfs */
 export async function hostCpuMap(): Promise<CpuMap> {
   const read = (f: string) => fs.readFile(`/sys/devices/system/cpu/${f}`, 'utf8');
-  const present = cpuList(await read('present'));
-  const online = cpuList(await read('online'));
+  const present = parseBitmap((await read('present')).trim(), 1 << 16);
+  const online = parseBitmap((await read('online')).trim(), 1 << 16);
   return { present: present.length ? Math.max(...present) + 1 : online.length, online };
 }

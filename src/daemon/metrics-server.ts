@@ -4,6 +4,7 @@ import * as http from 'node:http';
 import { METRICS_PATH } from '../protocol/methods.js';
 import { toTsvirtError } from '../util/errors.js';
 import { errorBody, sendJson, sendMetrics, type ServerDeps } from './http-server.js';
+import { listenTcp } from './web-server.js';
 
 export async function listenMetrics(addr: { host: string; port: number }, deps: Pick<ServerDeps, 'metrics'>): Promise<http.Server> {
   const server = http.createServer(async (req, res) => {
@@ -14,12 +15,5 @@ export async function listenMetrics(addr: { host: string; port: number }, deps: 
     }
     await sendMetrics(deps, res).catch((e) => sendJson(res, 500, errorBody(toTsvirtError(e))));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(addr.port, addr.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return server;
+  return listenTcp(server, addr);
 }

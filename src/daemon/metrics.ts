@@ -68,14 +68,14 @@ const labels = (l: Record<string, string>) => {
   return e.length ? `{${e.map(([k, v]) => `${k}="${esc(v)}"`).join(',')}}` : '';
 };
 /** nanosecond-exact figures without binary float tails (9.850000000000001) */
-const fmt = (v: number) => (Number.isFinite(v) ? String(Number(v.toFixed(9))) : '0');
+const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Number.isFinite(v) ? String(Number(v.toFixed(9))) : '0');
 
 class Exposition {
   private readonly families = new Map<string, { help: string; type: string; lines: string[] }>();
-  add(name: string, type: 'gauge' | 'counter', help: string, l: Record<string, string>, value: number): void {
+  add(name: string, type: 'gauge' | 'counter', help: string, l: Record<string, string> | string, value: number): void {
     let f = this.families.get(name);
     if (!f) this.families.set(name, (f = { help, type, lines: [] }));
-    f.lines.push(`${name}${labels(l)} ${fmt(value)}`);
+    f.lines.push(`${name}${typeof l === 'string' ? l : labels(l)} ${fmt(value)}`);
   }
   raw(name: string, type: string, help: string, lines: string[]): void {
     this.families.set(name, { help, type, lines });
@@ -105,9 +105,12 @@ const NET: Array<[string, string, string]> = [
 function domainMetrics(x: Exposition, r: DomainStatsRecord): void {
   const s = r.stats;
   const num = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : undefined);
-  const l = { domain: r.name, uuid: r.uuid };
-  const put = (name: string, type: 'gauge' | 'counter', help: string, v: number | undefined, extra: Record<string, string> = {}) => {
-    if (v !== undefined) x.add(name, type, help, { ...l, ...extra }, v);
+  // the domain's labels are written once; a device's or vCPU's are added to them (10,000 domains: 50,000 lines)
+  const base = `domain="${esc(r.name)}",uuid="${r.uuid}"`;
+  const put = (name: string, type: 'gauge' | 'counter', help: string, v: number | undefined, extra?: Record<string, string>) => {
+    if (v === undefined) return;
+    const more = extra ? Object.entries(extra).map(([k, val]) => `,${k}="${esc(val)}"`).join('') : '';
+    x.add(name, type, help, `{${base}${more}}`, v);
   };
   put('libvirt_domain_state_code', 'gauge', "Domain state as libvirt's virDomainState number (1 running, 3 paused, 5 shut off)", num('state.state'));
   put('libvirt_domain_info_cpu_time_seconds_total', 'counter', 'CPU time used by the domain (its QEMU process)', mul(num('cpu.time'), 1e-9));

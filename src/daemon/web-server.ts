@@ -11,7 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { API_PREFIX, METRICS_PATH } from '../protocol/methods.js';
 import { TsvirtError } from '../util/errors.js';
 import { apiRequestHandler, apiUpgradeHandler, errorBody, sendJson, type ServerDeps } from './http-server.js';
-import type { WebAuth } from './web-auth.js';
+import { CSRF_HEADER, type WebAuth } from './web-auth.js';
 
 export const VNC_PATH = '/v1/vnc';
 /** where `npm run build:web` puts the UI */
@@ -106,7 +106,7 @@ export async function listenHttp(addr: { host: string; port: number }, deps: Web
       if (!token) return sendHtml(res, loginPage(401, 'You are not logged in.'));
       const session = deps.auth.redeem(token);
       if (!session) return sendHtml(res, loginPage(401, 'This login link is invalid, used or expired.'));
-      res.writeHead(303, { location: '/', 'set-cookie': deps.auth.sessionCookie(session), 'cache-control': 'no-store' });
+      res.writeHead(303, { location: '/', 'set-cookie': [deps.auth.sessionCookie(session), deps.auth.csrfCookie(session)], 'cache-control': 'no-store' });
       return void res.end();
     }
     // the icon browsers ask for on every page, the login page too, is served without a session
@@ -123,6 +123,9 @@ export async function listenHttp(addr: { host: string; port: number }, deps: Web
     if (url.pathname.startsWith(API_PREFIX) || url.pathname === METRICS_PATH) {
       if (req.method !== 'GET' && req.method !== 'HEAD' && !sameOrigin(req)) {
         return sendJson(res, 403, errorBody(new TsvirtError('operation-denied', 'cross-origin request refused')));
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD' && !deps.auth.csrfOk(req.headers.cookie, req.headers[CSRF_HEADER])) {
+        return sendJson(res, 403, errorBody(new TsvirtError('operation-denied', `request refused: the session's CSRF token is missing from the ${CSRF_HEADER} header or wrong`)));
       }
       return api(req, res);
     }
@@ -144,6 +147,11 @@ export async function listenHttp(addr: { host: string; port: number }, deps: Web
     }
   });
 
+  return listenTcp(server, addr);
+}
+
+/** Binds a server to HOST:PORT; a bind error (address in use) rejects. */
+export async function listenTcp(server: http.Server, addr: { host: string; port: number }): Promise<http.Server> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(addr.port, addr.host, () => {

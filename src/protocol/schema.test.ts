@@ -69,3 +69,13 @@ test('JSON Schema: types, limits, required keys, nullable, descriptions', () => 
   });
   assert.deepEqual(z.toJSONSchema(z.object({})), { type: 'object', properties: {} });
 });
+
+test('record: any keys, every value checked, JSON Schema with additionalProperties', () => {
+  const s = z.record(z.union([z.number(), z.string()]));
+  assert.deepEqual(s.safeParse({ 'cpu.time': 5, 'block.0.name': 'vda' }), { success: true, data: { 'cpu.time': 5, 'block.0.name': 'vda' } });
+  const bad = s.safeParse({ a: 1, b: true });
+  assert.equal(bad.success, false);
+  assert.deepEqual(!bad.success && bad.error.issues.map((i) => i.path), [['b']]);
+  assert.equal(s.safeParse([1]).success, false);
+  assert.deepEqual(z.record(z.number()).json(), { type: 'object', additionalProperties: { type: 'number' } });
+});

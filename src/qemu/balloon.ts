@@ -74,10 +74,10 @@ export function parseGuestStats(raw: { 'last-update'?: number; stats?: Record<st
   return out;
 }
 
-export async function guestMemoryStats(mon: Mon, def: Domain): Promise<GuestMemoryStats> {
+export async function guestMemoryStats(mon: Mon, def: Domain, opts?: { timeoutMs?: number }): Promise<GuestMemoryStats> {
   const path = balloonPath(def);
   if (!path) return {};
   // QEMU refuses until the guest has sent its first statistics ("guest hasn't updated any stats yet")
-  const raw = await qmp.qomGet<{ 'last-update'?: number; stats?: Record<string, unknown> }>(mon, path, 'guest-stats').catch(() => ({}));
+  const raw = await qmp.qomGet<{ 'last-update'?: number; stats?: Record<string, unknown> }>(mon, path, 'guest-stats', opts).catch(() => ({}));
   return parseGuestStats(raw);
 }

@@ -112,6 +112,9 @@ export class QemuVm extends EventEmitter<VmEvents> {
     return this.state !== 'shutoff';
   }
 
+  /** the balloon's size in bytes as QEMU last said it (BALLOON_CHANGE or query-balloon); undefined until known */
+  balloonActual?: number;
+
   cpuTimeNs(): number {
     return cpuTimeNs(this.pid);
   }
@@ -251,6 +254,10 @@ export class QemuVm extends EventEmitter<VmEvents> {
 
   private onQmpEvent(name: string, data: Record<string, unknown>): void {
     switch (name) {
+      case 'BALLOON_CHANGE':
+        // QEMU says every change of the balloon (the last of a burst too): no query-balloon needed until then
+        if (typeof data.actual === 'number') this.balloonActual = data.actual;
+        break;
       case 'SHUTDOWN':
         if (data.guest) this.agent?.notifyEvent(data.reason === 'guest-reset' ? 'reset' : 'shutdown');
         void this.onShutdown(String(data.reason ?? ''), Boolean(data.guest));

@@ -1,4 +1,5 @@
 // The host's statistics, printed as virsh prints them: nodecpustats, nodememstats, nodecpumap.
+import { formatBitmap } from '../../conf/bitmap.js';
 import { withContext } from '../errors.js';
 import { printJson } from '../format.js';
 import { CliError, type CommandDef } from '../types.js';
@@ -53,20 +54,8 @@ export const nodeStatsCommands: CommandDef[] = [
       if (args.json) return ctx.out(printJson(m));
       if (m.present < 1) throw new CliError('Unable to get cpu map');
       const online = new Set(m.online);
-      const map = args.bool('pretty') ? cpuRanges(m.online) : Array.from({ length: m.present }, (_, i) => (online.has(i) ? 'y' : '-')).join('');
+      const map = args.bool('pretty') ? formatBitmap(m.online) : Array.from({ length: m.present }, (_, i) => (online.has(i) ? 'y' : '-')).join('');
       ctx.out(`${'CPUs present:'.padEnd(15)} ${m.present}\n${'CPUs online:'.padEnd(15)} ${m.online.length}\n${'CPU map:'.padEnd(15)} ${map}\n`);
     },
   },
 ];
-
-/** [0,1,2,5] -> "0-2,5", as virsh's --pretty maps */
-export function cpuRanges(list: number[]): string {
-  const out: string[] = [];
-  for (let i = 0; i < list.length; i++) {
-    let j = i;
-    while (j + 1 < list.length && list[j + 1] === list[j] + 1) j++;
-    out.push(i === j ? String(list[i]) : `${list[i]}-${list[j]}`);
-    i = j;
-  }
-  return out.join(',');
-}

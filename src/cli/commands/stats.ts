@@ -8,7 +8,7 @@ import { formatTable } from '../table.js';
 import { CliError, type Args, type CommandDef, type OptDef } from '../types.js';
 import { DOMAIN_OPT } from './lifecycle.js';
 import { diskRows, domainModel } from './info.js';
-import { cpuRanges } from './node-stats.js';
+import { formatBitmap } from '../../conf/bitmap.js';
 
 const GROUP_HELP: Record<StatsGroup, string> = {
   state: 'report domain state', 'cpu-total': 'report domain physical cpu usage', balloon: 'report domain balloon statistics',
@@ -164,7 +164,7 @@ export const statsCommands: CommandDef[] = [
       const line = (k: string, v: string | number) => `${k.padEnd(15)} ${v}\n`;
       ctx.out(info.vcpus.map((v) => {
         const allowed = new Set(v.affinity);
-        const map = args.bool('pretty') ? `${cpuRanges(v.affinity)} (out of ${info.hostCpus})` : Array.from({ length: info.hostCpus }, (_, i) => (allowed.has(i) ? 'y' : '-')).join('');
+        const map = args.bool('pretty') ? `${formatBitmap(v.affinity)} (out of ${info.hostCpus})` : Array.from({ length: info.hostCpus }, (_, i) => (allowed.has(i) ? 'y' : '-')).join('');
         return line('VCPU:', v.number) + line('CPU:', v.cpu) + line('State:', v.state) +
           (v.cpuTimeNs ? line('CPU time:', `${(v.cpuTimeNs / 1e9).toFixed(1)}s`) : '') + line('CPU Affinity:', map);
       }).join('\n'));

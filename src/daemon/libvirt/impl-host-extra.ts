@@ -21,7 +21,7 @@ const F = {
 const LIST_FILTER = 0xff;
 
 /** libvirt's type of each stats field (qemu_driver.c's qemuDomainGetStats*) */
-export function statsParamType(field: string): number {
+function statsParamType(field: string): number {
   if (/^(state\.(state|reason)|vcpu\.\d+\.state)$/.test(field)) return TypedParamType.INT;
   if (/^(vcpu\.(current|maximum)|net\.count|block\.count|block\.\d+\.backingIndex)$/.test(field)) return TypedParamType.UINT;
   if (/^(net|block)\.\d+\.(name|path)$/.test(field)) return TypedParamType.STRING;

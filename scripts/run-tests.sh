@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs node:test through tsx. Node 20 has no glob for --test, so the file list is explicit.
 # Usage: run-tests.sh unit|e2e|all [extra files...]
+# test/fault/ (hostile input, QEMU faults, access control) runs with e2e, in its short version
+# (FAULT_INPUTS unset); `npm run fault` runs it in full and prints its figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind=${1:-all}
 case "$kind" in
-  unit) files=$(find src test -name '*.test.ts' -not -path 'test/e2e/*' | sort) ;;
-  e2e)  files=$(find test/e2e -name '*.test.ts' | sort) ;;
-  all)  files=$(find src test -name '*.test.ts' -not -path 'test/e2e/*' | sort; find test/e2e -name '*.test.ts' | sort) ;;
+  unit) files=$(find src test -name '*.test.ts' -not -path 'test/e2e/*' -not -path 'test/fault/*' | sort) ;;
+  e2e)  files=$(find test/e2e test/fault -name '*.test.ts' | sort) ;;
+  all)  files=$(find src test -name '*.test.ts' -not -path 'test/e2e/*' -not -path 'test/fault/*' | sort; find test/e2e test/fault -name '*.test.ts' | sort) ;;
   *) echo "usage: $0 unit|e2e|all" >&2; exit 2 ;;
 esac
 # The test guest (cached after the first build) is there before any test looks for it.

@@ -1,6 +1,8 @@
 // Reading the XML files that define/create take, with virsh's message on failure.
 import { readFile } from 'node:fs/promises';
 import { CliError } from './types.js';
+import { decodeXmlBytes } from '../protocol/xml-input.js';
+import type { XmlError } from '../protocol/errors.js';
 
 const STRERROR: Record<string, string> = {
   ENOENT: 'No such file or directory', EACCES: 'Permission denied', EISDIR: 'Is a directory',
@@ -11,10 +13,17 @@ export function strerror(e: NodeJS.ErrnoException): string {
   return (e.code && STRERROR[e.code]) || e.message;
 }
 
+/** The file's text, decoded as libxml2 would (its encoding declaration or BOM; no invalid bytes). */
 export async function readXmlFile(file: string): Promise<string> {
+  let bytes: Buffer;
   try {
-    return await readFile(file === '-' ? '/dev/stdin' : file, 'utf8');
+    bytes = await readFile(file === '-' ? '/dev/stdin' : file);
   } catch (e) {
     throw new CliError(`Failed to open file '${file}': ${strerror(e as NodeJS.ErrnoException)}`);
+  }
+  try {
+    return decodeXmlBytes(bytes);
+  } catch (e) {
+    throw new CliError(`${file}:${(e as XmlError).line ?? 1}: ${(e as Error).message}`);
   }
 }

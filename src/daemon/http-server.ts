@@ -34,6 +34,7 @@ export async function sendMetrics(deps: Pick<ServerDeps, 'metrics'>, res: http.S
 }
 
 const MAX_BODY = 16 * 1024 * 1024;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -56,7 +57,14 @@ function readBody(req: http.IncomingMessage): Promise<string> {
         req.destroy();
       } else chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    req.on('end', () => {
+      // JSON is UTF-8: bytes that are not would turn into U+FFFD unseen
+      try {
+        resolve(UTF8.decode(Buffer.concat(chunks)));
+      } catch {
+        reject(new TsvirtError('invalid-arg', 'request body is not valid UTF-8'));
+      }
+    });
     req.on('error', reject);
   });
 }

@@ -45,3 +45,17 @@ test('cookieValue and parseListenAddress', () => {
   assert.throws(() => parseListenAddress('8080'), /HOST:PORT/);
   assert.throws(() => parseListenAddress('h:99999'), /HOST:PORT/);
 });
+
+test('each session has its own CSRF token; a request needs the one of its session', () => {
+  const auth = new WebAuth();
+  auth.baseUrl = 'http://127.0.0.1:8080';
+  const a = auth.redeem(auth.createLogin().token)!;
+  const b = auth.redeem(auth.createLogin().token)!;
+  const tokenOf = (s: string) => /tsvirt_csrf=([^;]+)/.exec(auth.csrfCookie(s))![1];
+  assert.notEqual(tokenOf(a), tokenOf(b));
+  assert.doesNotMatch(auth.csrfCookie(a), /HttpOnly/, 'the page must read it');
+  assert.ok(auth.csrfOk(`${SESSION_COOKIE}=${a}`, tokenOf(a)));
+  assert.ok(!auth.csrfOk(`${SESSION_COOKIE}=${a}`, tokenOf(b)), "another session's token");
+  assert.ok(!auth.csrfOk(`${SESSION_COOKIE}=${a}`, undefined));
+  assert.ok(!auth.csrfOk(undefined, tokenOf(a)));
+});

@@ -5,6 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { TsvirtError } from '../util/errors.js';
 
 export const SESSION_COOKIE = 'tsvirt_session';
+/** readable by the UI's script, which sends it back in CSRF_HEADER: a page of another site can do neither */
+export const CSRF_COOKIE = 'tsvirt_csrf';
+export const CSRF_HEADER = 'x-tsvirt-csrf';
 const TOKEN_TTL_MS = 5 * 60_000;
 const SESSION_TTL_MS = 12 * 3600_000;
 
@@ -12,7 +15,7 @@ export class WebAuth {
   /** http://ADDR:PORT once the web listener is up */
   baseUrl: string | undefined;
   private readonly tokens = new Map<string, number>();
-  private readonly sessions = new Map<string, number>();
+  private readonly sessions = new Map<string, { expires: number; csrf: string }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -32,7 +35,7 @@ export class WebAuth {
     this.tokens.delete(token);
     if (expires === undefined || expires < this.now()) return undefined;
     const session = randomBytes(32).toString('base64url');
-    this.sessions.set(session, this.now() + SESSION_TTL_MS);
+    this.sessions.set(session, { expires: this.now() + SESSION_TTL_MS, csrf: randomBytes(24).toString('base64url') });
     return session;
   }
 
@@ -40,13 +43,20 @@ export class WebAuth {
   hasSession(cookieHeader: string | undefined): boolean {
     const id = cookieValue(cookieHeader, SESSION_COOKIE);
     if (!id) return false;
-    const expires = this.sessions.get(id);
-    if (expires === undefined) return false;
-    if (expires < this.now()) {
+    const s = this.sessions.get(id);
+    if (s === undefined) return false;
+    if (s.expires < this.now()) {
       this.sessions.delete(id);
       return false;
     }
     return true;
+  }
+
+  /** True when a request that changes something carries its session's CSRF token in CSRF_HEADER. */
+  csrfOk(cookieHeader: string | undefined, header: string | string[] | undefined): boolean {
+    const id = cookieValue(cookieHeader, SESSION_COOKIE);
+    const s = id === undefined ? undefined : this.sessions.get(id);
+    return s !== undefined && typeof header === 'string' && header === s.csrf;
   }
 
   logout(cookieHeader: string | undefined): void {
@@ -58,10 +68,15 @@ export class WebAuth {
     return `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_TTL_MS / 1000}`;
   }
 
+  /** the session's CSRF token as a cookie the UI's script reads (not HttpOnly) */
+  csrfCookie(id: string): string {
+    return `${CSRF_COOKIE}=${this.sessions.get(id)?.csrf ?? ''}; SameSite=Strict; Path=/; Max-Age=${SESSION_TTL_MS / 1000}`;
+  }
+
   private prune(): void {
     const t = this.now();
     for (const [k, exp] of this.tokens) if (exp < t) this.tokens.delete(k);
-    for (const [k, exp] of this.sessions) if (exp < t) this.sessions.delete(k);
+    for (const [k, s] of this.sessions) if (s.expires < t) this.sessions.delete(k);
   }
 }
 

@@ -34,6 +34,10 @@ const SPACE = /[ \t\n]*/y;
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 const MAX_DEPTH = 256;
+// C0 controls but tab, newline and carriage return; U+FFFE, U+FFFF; unpaired surrogates
+const LIT = `(?:"[^"]*"|'[^']*')`;
+const DOCTYPE = new RegExp(`^<!DOCTYPE\\s+[^\\s>]+(?:\\s+(?:SYSTEM\\s+${LIT}|PUBLIC\\s+${LIT}\\s+${LIT}))?\\s*>$`);
+const BAD_CHAR = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Parses a whole document and returns its root element; throws XmlError ("malformed XML: ...", with line). */
 export function parseXml(input: string): XmlNode {
@@ -56,6 +60,10 @@ export function parseXml(input: string): XmlNode {
   const fail = (msg: string, p = pos): never => {
     throw new XmlError(`malformed XML: ${msg}`, lineOf(p));
   };
+  // characters XML does not allow anywhere (libxml2: "Char 0x0 out of allowed range")
+  let seenDoctype = false;
+  const bad = BAD_CHAR.exec(text);
+  if (bad) fail(`character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML`, bad.index);
   const node = (nodeType: number, nodeName: string, nodeValue: string | null, at: number, parent: XmlNode | undefined): XmlNode =>
     ({ nodeType, nodeName, nodeValue, lineNumber: lineOf(at), childNodes: [], attributes: [], parent });
   const readName = (): string => {
@@ -98,6 +106,7 @@ export function parseXml(input: string): XmlNode {
     const end = lt === -1 ? text.length : lt;
     if (end > pos) {
       const raw = text.slice(pos, end);
+      if (raw.includes(']]>')) fail("']]>' in text", pos + raw.indexOf(']]>'));
       if (stack.length) append(node(TEXT_NODE, '#text', decode(raw, pos), pos, top()));
       else if (raw.trim() !== '') fail(`text outside the root element: '${raw.trim().slice(0, 20)}'`);
       pos = end;
@@ -108,6 +117,8 @@ export function parseXml(input: string): XmlNode {
     if (((c1 | 0x20) < 0x61 || (c1 | 0x20) > 0x7a) && text.startsWith('<!--', pos)) {
       const e = text.indexOf('-->', pos + 4);
       if (e === -1) fail('unclosed comment');
+      const body = text.slice(pos + 4, e);
+      if (body.includes('--') || body.endsWith('-')) fail("'--' inside a comment");
       if (stack.length) append(node(COMMENT_NODE, '#comment', text.slice(pos + 4, e), pos, top()));
       pos = e + 3;
     } else if (text.startsWith('<![CDATA[', pos)) {
@@ -121,6 +132,7 @@ export function parseXml(input: string): XmlNode {
       if (e === -1) fail('unclosed processing instruction');
       const body = text.slice(pos + 2, e);
       const target = /^[^\s]*/.exec(body)![0];
+      if (target.toLowerCase() === 'xml' && pos !== (text.charCodeAt(0) === 0xfeff ? 1 : 0)) fail('the XML declaration is allowed only at the start of the document');
       if (stack.length) append(node(PI_NODE, target, body.slice(target.length).trim(), pos, top()));
       pos = e + 2;
     } else if (text.startsWith('<!DOCTYPE', pos)) {
@@ -128,6 +140,10 @@ export function parseXml(input: string): XmlNode {
       const e = text.indexOf('>', pos);
       if (e === -1) fail('unclosed DOCTYPE');
       if (text.slice(pos, e).includes('[')) fail('a DOCTYPE with an internal subset is not supported');
+      if (seenDoctype) fail('a second DOCTYPE');
+      // the external DTD it may name is never read (no file or network access while parsing)
+      if (!DOCTYPE.test(text.slice(pos, e + 1))) fail('DOCTYPE improperly written');
+      seenDoctype = true;
       pos = e + 1;
     } else if (text.startsWith('</', pos)) {
       const at = pos;
@@ -174,8 +190,17 @@ export function parseXml(input: string): XmlNode {
         if (el.attributes.some((a) => a.name === name)) fail(`attribute '${name}' appears twice on <${el.nodeName}>`);
         // attribute-value normalisation: literal tabs and newlines become spaces
         const norm = raw.includes('\n') || raw.includes('\t') ? raw.replace(/[\t\n]/g, ' ') : raw;
-        el.attributes.push({ name, value: decode(norm, pos) });
+        const value = decode(norm, pos);
+        if (name.startsWith('xmlns:')) checkNamespaceDecl(name.slice(6), value, el.nodeName, fail);
+        el.attributes.push({ name, value });
         pos = close + 1;
+      }
+      for (const a of el.attributes) {
+        const i = a.name.indexOf(':');
+        if (i < 0 || a.name.startsWith('xmlns:')) continue;
+        if (i === 0 || i === a.name.length - 1 || a.name.includes(':', i + 1)) fail(`attribute name '${a.name}' on <${el.nodeName}> is not a qualified name`, at);
+        const prefix = a.name.slice(0, i);
+        if (prefix !== 'xml' && lookupNamespace(el, prefix) === undefined) fail(`namespace prefix '${prefix}' of attribute '${a.name}' on <${el.nodeName}> is not declared`, at);
       }
       if (el.parent) el.parent.childNodes.push(el);
       else root = el;
@@ -184,6 +209,16 @@ export function parseXml(input: string): XmlNode {
   if (stack.length) fail(`unclosed element <${top()!.nodeName}>, opened on line ${top()!.lineNumber}`);
   if (!root) fail('missing root element');
   return root!;
+}
+
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+
+/** Namespaces in XML 1.0's rules for xmlns:P="URI", as libxml2 checks them */
+function checkNamespaceDecl(prefix: string, uri: string, on: string, fail: (msg: string) => never): void {
+  if (prefix === '' || prefix.includes(':')) fail(`'xmlns:${prefix}' on <${on}> is not a namespace declaration`);
+  if (uri === '') fail(`xmlns:${prefix} on <${on}>: a prefix cannot be bound to the empty namespace`);
+  if (prefix === 'xmlns') fail(`the prefix 'xmlns' on <${on}> cannot be declared`);
+  if ((prefix === 'xml') !== (uri === XML_NS)) fail(`the xml prefix and ${XML_NS} belong only to each other (<${on}>)`);
 }
 
 function codePoint(n: number): string | undefined {

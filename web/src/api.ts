@@ -15,7 +15,7 @@ export async function call<M extends MethodName>(method: M, params: ParamsOf<M>)
   try {
     res = await fetch(`/v1/${method}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...csrfHeader() },
       body: JSON.stringify(params ?? {}),
     });
   } catch {
@@ -25,6 +25,12 @@ export async function call<M extends MethodName>(method: M, params: ParamsOf<M>)
   if (res.ok) return body as ResultOf<M>;
   if (res.status === 401) onLoggedOut();
   throw new ApiError(body?.error?.code ?? 'internal-error', body?.error?.message ?? `HTTP ${res.status}`, res.status);
+}
+
+/** the session's CSRF token (the tsvirt_csrf cookie, set at login), sent with every request that changes something */
+export function csrfHeader(): Record<string, string> {
+  const m = /(?:^|;\s*)tsvirt_csrf=([^;]*)/.exec(document.cookie);
+  return m ? { 'x-tsvirt-csrf': decodeURIComponent(m[1]) } : {};
 }
 
 let loggedOutHandler: () => void = () => undefined;

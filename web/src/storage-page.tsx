@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import type { PoolSummary, VolSummary } from '../../src/protocol/methods-storage.js';
 import { VOLUME_STREAM_PATH } from '../../src/protocol/paths.js';
-import { call, errorText } from './api.js';
+import { call, errorText, csrfHeader } from './api.js';
 import { go, type Notify } from './app.js';
 import { byName, useLoaded } from './use-loaded.js';
 import { bytes, NAME_RE, toBytes } from './format.js';
@@ -106,6 +106,7 @@ function Volumes(props: { pool: PoolSummary; notify: Notify; eventTick: number; 
     // XHR, not fetch: only XHR reports upload progress
     const xhr = new XMLHttpRequest();
     xhr.open('PUT', `${VOLUME_STREAM_PATH}?pool=${encodeURIComponent(pool.name)}&vol=${encodeURIComponent(v.name)}`);
+    for (const [k, val] of Object.entries(csrfHeader())) xhr.setRequestHeader(k, val);
     xhr.upload.onprogress = (e) => setUpload({ vol: v.name, done: e.loaded, total: e.total || file.size });
     xhr.onloadend = () => {
       setUpload(undefined);

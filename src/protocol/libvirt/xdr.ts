@@ -3,6 +3,7 @@
 // decoder, so a procedure's wire format is written in one place and cannot drift.
 // Decoding checks every length against the buffer and the declared limit before it
 // allocates, so a hostile message costs at most its own size.
+import { isUtf8 } from 'node:buffer';
 
 export class XdrError extends Error {
   constructor(message: string) {
@@ -158,7 +159,10 @@ export function string(max: number): XdrType<string> {
     (r) => {
       const n = r.u32();
       if (n > max) throw new XdrError(`string of ${n} bytes is over its limit of ${max}`);
-      return r.bytes(n).toString('utf8');
+      const b = r.bytes(n);
+      // invalid bytes would become U+FFFD unseen (and XML with them well-formed)
+      if (!isUtf8(b)) throw new XdrError(`string of ${n} bytes is not valid UTF-8`);
+      return b.toString('utf8');
     },
   );
 }

@@ -2,16 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import { CliError } from './types.js';
 import { decodeXmlBytes } from '../protocol/xml-input.js';
-import type { XmlError } from '../protocol/errors.js';
+import { strerror, type XmlError } from '../protocol/errors.js';
 
-const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory', EACCES: 'Permission denied', EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory', ELOOP: 'Too many levels of symbolic links', EPERM: 'Operation not permitted',
-};
-
-export function strerror(e: NodeJS.ErrnoException): string {
-  return (e.code && STRERROR[e.code]) || e.message;
-}
+export { strerror };
 
 /** The file's text, decoded as libxml2 would (its encoding declaration or BOM; no invalid bytes). */
 export async function readXmlFile(file: string): Promise<string> {

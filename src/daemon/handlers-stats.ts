@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import type { Disk, Domain, NetInterface } from '../conf/domain-types.js';
-import { TsvirtError } from '../util/errors.js';
+import { TsvirtError, strerror } from '../util/errors.js';
 import { blockCounters, memoryCounters, nicCounters, perCpuTimes, processCpu, vcpuThreads } from '../qemu/vm-stats.js';
 import { imageInfo } from '../storage/qemu-img.js';
 import type { Handlers } from './dispatch.js';
@@ -38,7 +38,7 @@ async function imageSizes(d: Disk): Promise<{ capacity: number; allocation: numb
   const path = diskPath(d);
   if (!path) throw new TsvirtError('invalid-arg', `disk '${d.target.dev}' does not currently have a source assigned`);
   const st = await fs.stat(path).catch((e: NodeJS.ErrnoException) => {
-    throw new TsvirtError('system-error', `cannot stat file '${path}': ${systemText(e)}`);
+    throw new TsvirtError('system-error', `cannot stat file '${path}': ${strerror(e)}`);
   });
   if (st.isBlockDevice()) {
     const real = await fs.realpath(path);
@@ -50,12 +50,6 @@ async function imageSizes(d: Disk): Promise<{ capacity: number; allocation: numb
   return { capacity: info.virtualSize, allocation: st.blocks * 512, physical: st.size };
 }
 
-/** "ENOENT: no such file or directory, stat 'x'" -> "No such file or directory", as strerror words it */
-function systemText(e: NodeJS.ErrnoException): string {
-  const m = /^[A-Z]+: ([^,]+)/.exec(e.message);
-  const t = m ? m[1] : e.message;
-  return t.charAt(0).toUpperCase() + t.slice(1);
-}
 
 export function makeStatsHandlers(service: DomainService): StatsHandlers {
   const running = (ref: string) => {

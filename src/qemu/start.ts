@@ -4,7 +4,7 @@
 import { promises as fs, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
 import type { Domain } from '../conf/domain-types.js';
-import { TsvirtError, toTsvirtError } from '../util/errors.js';
+import { TsvirtError, strerror, toTsvirtError } from '../util/errors.js';
 import { UndoStack } from '../util/undo.js';
 import type { ArgvContext, QemuCaps } from './caps-types.js';
 import { buildQemuArgv, liveDomain } from './argv.js';
@@ -104,12 +104,12 @@ async function prepareNvram(def: Domain, undo: UndoStack): Promise<void> {
   try {
     src = await fs.open(nvram.template, 'r');
   } catch (e) {
-    throw new TsvirtError('operation-failed', `Failed to open file '${nvram.template}': ${errnoText(e)}`);
+    throw new TsvirtError('operation-failed', `Failed to open file '${nvram.template}': ${strerror(e)}`);
   }
   try {
     data = await src.readFile();
   } catch (e) {
-    throw new TsvirtError('operation-failed', `Unable to read from file '${nvram.template}': ${errnoText(e)}`);
+    throw new TsvirtError('operation-failed', `Unable to read from file '${nvram.template}': ${strerror(e)}`);
   } finally {
     await src.close();
   }
@@ -120,19 +120,9 @@ async function prepareNvram(def: Domain, undo: UndoStack): Promise<void> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return;
     await fs.rm(target, { force: true });
-    throw new TsvirtError('operation-failed', `Failed to create file '${target}': ${errnoText(e)}`);
+    throw new TsvirtError('operation-failed', `Failed to create file '${target}': ${strerror(e)}`);
   }
   undo.push(() => fs.rm(target, { force: true }));
-}
-
-/** strerror() of a failed file call, as libvirt's virReportSystemError prints it. */
-function errnoText(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  const known: Record<string, string> = {
-    ENOENT: 'No such file or directory', EACCES: 'Permission denied', EISDIR: 'Is a directory',
-    ENOTDIR: 'Not a directory', ELOOP: 'Too many levels of symbolic links', ENOSPC: 'No space left on device',
-  };
-  return (code && known[code]) ?? (e as Error).message;
 }
 
 /** Settings QEMU takes only over QMP, applied while the vCPUs are still stopped. */

@@ -7,11 +7,12 @@
 // journal; opening the folder replays whatever the journal still holds, so a crash at any
 // point leaves each file either as it was or as the last call that returned wrote it.
 // Why: the atomic write with its two fsyncs (file, folder) was 1.1 of a define's 2 ms.
-import { closeSync, constants, fdatasync, fstatSync, fsync, fsyncSync, open, openSync, promises as fsp, readdirSync, readFileSync, unlinkSync, write, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, fdatasync, fstatSync, fsync, fsyncSync, open, openSync, promises as fsp, readdirSync, readFileSync, unlinkSync, write, writeSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { writeFileAtomicSync } from './atomic-file.js';
+import { TsvirtError, strerror } from './errors.js';
 
 const JOURNAL = '.journal';
 const FILE_MAGIC = 0x4a535354; // "TSSJ"
@@ -55,6 +56,8 @@ export class DurableDir {
   /** changes between their journal record and their file: a checkpoint waits for them */
   private inflight = 0;
   private hole = false;
+  /** opened on a read-only file system: nothing can change */
+  private readOnly = false;
   /** a temporary file opened ahead of the next write */
   private spare: Promise<{ fd: number; file: string } | undefined> | undefined;
   private drained: (() => void) | undefined;
@@ -76,6 +79,12 @@ export class DurableDir {
     const dir = this.dir;
     const file = path.join(dir, JOURNAL);
     const pending = readJournal(file);
+    if (readOnlyFs(dir)) {
+      // a disk mounted (or remounted by the kernel) read-only: the folder is read as it is, every change fails
+      this.readOnly = true;
+      if (pending.changes.length) this.skipped.push(`${pending.changes.length} journal records not applied: ${dir} is on a read-only file system`);
+      return this;
+    }
     for (const n of readdirSync(dir)) if (n.startsWith('.') && n.endsWith('.tmp')) unlinkSync(path.join(dir, n));
     // the replay's own writes fsync file and folder: once it is done the journal may be emptied
     for (const c of pending.changes) {
@@ -161,9 +170,21 @@ export class DurableDir {
    * and the event loop must not.
    */
   private async change(change: Change, apply: () => Promise<void>): Promise<void> {
+    try {
+      await this.journaled(change, apply);
+    } catch (e) {
+      // a full or read-only disk reads as libvirt words it, naming the file
+      if (!(e as NodeJS.ErrnoException).code) throw e;
+      const verb = change.op === 'write' ? 'write' : 'remove';
+      throw new TsvirtError('system-error', `cannot ${verb} config file '${path.join(this.dir, change.name)}': ${strerror(e)}`, { cause: e });
+    }
+  }
+
+  private async journaled(change: Change, apply: () => Promise<void>): Promise<void> {
+    if (this.readOnly) throw Object.assign(new Error('read-only file system'), { code: 'EROFS' });
     if (this.fd < 0) throw new Error(`the journal of ${this.dir} is not open`);
-    const payload = Buffer.from(JSON.stringify(change));
-    while (this.checkpointing || this.hole || (this.offset + REC_HEADER + payload.length > this.capacity && this.offset > HEADER)) {
+    const rec = this.encode(change);
+    while (this.checkpointing || this.hole || (this.offset + rec.length > this.capacity && this.offset > HEADER)) {
       await this.checkpoint();
     }
     this.inflight++;
@@ -173,24 +194,54 @@ export class DurableDir {
     const mine = new Promise<void>((r) => (applied = r));
     this.applying.set(change.name, mine);
     try {
-      const rec = Buffer.alloc(REC_HEADER + payload.length);
-      rec.writeUInt32LE(REC_MAGIC, 0);
+      // the generation is the one now: a checkpoint above may have moved it
       rec.writeUInt32LE(this.gen, 4);
-      rec.writeUInt32LE(payload.length, 8);
-      rec.writeUInt32LE(crc32(payload), 12);
-      payload.copy(rec, REC_HEADER);
       const at = this.offset;
       this.offset += rec.length;
       this.dirty.add(change.name);
       await this.commit(rec, at);
       await before;
-      await apply();
+      try {
+        await apply();
+      } catch (e) {
+        // the call fails, so its record must not come back at the next open: journal what the file is now
+        await this.revoke(change.name).catch(() => (this.hole = true));
+        throw e;
+      }
     } finally {
       applied();
       if (this.applying.get(change.name) === mine) this.applying.delete(change.name);
       if (--this.inflight === 0) this.drained?.();
     }
     this.armIdle();
+  }
+
+  /** a journal record of one change, in the current generation */
+  private encode(change: Change): Buffer {
+    const payload = Buffer.from(JSON.stringify(change));
+    const rec = Buffer.alloc(REC_HEADER + payload.length);
+    rec.writeUInt32LE(REC_MAGIC, 0);
+    rec.writeUInt32LE(this.gen, 4);
+    rec.writeUInt32LE(payload.length, 8);
+    rec.writeUInt32LE(crc32(payload), 12);
+    payload.copy(rec, REC_HEADER);
+    return rec;
+  }
+
+  /** A record that puts `name` back as it is on disk now (after a change whose apply failed). */
+  private async revoke(name: string): Promise<void> {
+    const file = path.join(this.dir, name);
+    let undo: Change;
+    try {
+      undo = { op: 'write', name, data: readFileSync(file, 'utf8'), mode: fstatMode(file) };
+    } catch {
+      undo = { op: 'remove', name };
+    }
+    const rec = this.encode(undo);
+    if (this.offset + rec.length > this.capacity) throw new Error('the journal has no room for the undo record');
+    const at = this.offset;
+    this.offset += rec.length;
+    await this.commit(rec, at);
   }
 
   /**
@@ -298,6 +349,24 @@ export function readJournal(file: string): { valid: boolean; gen: number; change
     at += REC_HEADER + len;
   }
   return { valid: true, gen, changes };
+}
+
+function readOnlyFs(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EROFS';
+  }
+}
+
+function fstatMode(file: string): number {
+  const fd = openSync(file, 'r');
+  try {
+    return fstatSync(fd).mode & 0o7777;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function checkName(name: string): string {

@@ -82,6 +82,19 @@ export class XmlError extends TsvirtError {
   }
 }
 
+const STRERROR: Record<string, string> = {
+  ENOENT: 'No such file or directory', EACCES: 'Permission denied', EPERM: 'Operation not permitted', EISDIR: 'Is a directory',
+  ENOTDIR: 'Not a directory', ELOOP: 'Too many levels of symbolic links', ENOSPC: 'No space left on device',
+  EROFS: 'Read-only file system', EDQUOT: 'Disk quota exceeded', EIO: 'Input/output error', EEXIST: 'File exists',
+  ENOTEMPTY: 'Directory not empty', EBUSY: 'Device or resource busy', EMFILE: 'Too many open files', ENAMETOOLONG: 'File name too long',
+};
+
+/** strerror() of a failed system call, as libvirt's virReportSystemError prints it ("No space left on device") */
+export function strerror(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return (code && STRERROR[code]) || (e instanceof Error ? e.message : String(e));
+}
+
 export function isTsvirtError(e: unknown): e is TsvirtError {
   return e instanceof TsvirtError;
 }

@@ -3,7 +3,8 @@
 // stop, disk attach and detach in the definition), then restarted. Each call's answer is
 // recorded: an acknowledged change must be there after every restart, an acknowledged removal
 // gone, nothing torn; no QEMU, dnsmasq, tap, bridge or nft table may be left that no definition
-// or running domain explains; running guests are re-attached in the state they had. A call cut
+// or running domain explains (two of the domains have a TPM, so an swtpm each while they run);
+// running guests are re-attached in the state they had. A call cut
 // by the kill is unacknowledged: its object may be in its old state or its new one.
 // FAULT_OPS sets the number of operations (CI's short run 150; `npm run fault` 1,000), FAULT_SEED the seed.
 import { test, before, after } from 'node:test';
@@ -22,6 +23,8 @@ const SEED = Number(process.env.FAULT_SEED ?? 20261206);
 const NS = `tsvt-kc-${process.pid}`;
 const DOMAINS = ['kc0', 'kc1', 'kc2', 'kc3', 'kc4', 'kc5'];
 const VOLS = ['v0.img', 'v1.img', 'v2.img', 'v3.img'];
+/** these have a TPM: an swtpm beside their QEMU, which must go with it */
+const TPM = ['kc4', 'kc5'];
 let d: TestDaemon;
 
 /** what an object may be now: one state when its last change was answered, two when a kill cut it */
@@ -43,7 +46,8 @@ const domXml = (name: string, version: number, disk: boolean) => `<domain type='
   <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <interface type='network'><source network='kcnet'/><model type='virtio'/></interface>${disk ? `\n    ${diskXml(name)}` : ''}
+    <interface type='network'><source network='kcnet'/><model type='virtio'/></interface>${disk ? `\n    ${diskXml(name)}` : ''}${TPM.includes(name) ? `
+    <tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>` : ''}
   </devices>
 </domain>
 `;
@@ -94,6 +98,12 @@ async function checkHost(c: Client, when: string): Promise<void> {
       counts.orphaned++; problems.push(`${when}: QEMU ${p} runs with no running domain behind it`);
     }
   }
+  // swtpm processes of this root: one per running domain with a TPM
+  const swtpms = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try { return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'swtpm' && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(d.root); } catch { return false; }
+  }).length;
+  const tpmRunning = domains.filter((x) => TPM.includes(x.name) && x.state === 'running').length;
+  if (swtpms !== tpmRunning) { counts.orphaned++; problems.push(`${when}: ${swtpms} swtpm processes for ${tpmRunning} running domains with a TPM`); }
   const { volumes } = await c.call('vol.list', { pool: 'kc' });
   for (const [v, a] of vols) {
     const has = volumes.some((x) => x.name === v);

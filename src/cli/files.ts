@@ -4,7 +4,6 @@ import { CliError } from './types.js';
 import { decodeXmlBytes } from '../protocol/xml-input.js';
 import { strerror, type XmlError } from '../protocol/errors.js';
 
-export { strerror };
 
 /** The file's text, decoded as libxml2 would (its encoding declaration or BOM; no invalid bytes). */
 export async function readXmlFile(file: string): Promise<string> {

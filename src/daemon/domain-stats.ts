@@ -7,6 +7,8 @@ import { reasonNumber } from '../protocol/libvirt/enums.js';
 import { SUPPORTED_STATS_GROUPS, type DomainStatsRecord, type StatsGroup } from '../protocol/methods-host-stats.js';
 import { TsvirtError } from '../util/errors.js';
 import { diskStats, memoryCounters, nicCounters, processCpu, vcpuThreads } from '../qemu/vm-stats.js';
+import type { Domain } from '../conf/domain-types.js';
+import type { QemuVm } from '../qemu/vm.js';
 import type { DomainEntry } from './domain-registry.js';
 import type { DomainService } from './domain-service.js';
 
@@ -19,26 +21,28 @@ const BALLOON_FIELDS: Array<[string, string]> = [
   ['lastUpdate', 'last-update'], ['diskCachesKiB', 'disk_caches'], ['hugetlbPgalloc', 'hugetlb_pgalloc'], ['hugetlbPgfail', 'hugetlb_pgfail'],
 ];
 
-async function groupStats(e: DomainEntry, group: StatsGroup, out: Stats): Promise<void> {
-  const vm = e.vm;
-  const def = vm?.live ?? e.config;
+function stateFields(e: DomainEntry, out: Stats): void {
+  out['state.state'] = DOMAIN_STATE_NUMBER[e.state];
+  out['state.reason'] = reasonNumber(e.state, e.reason);
+}
+
+function vcpuCounts(def: Domain, out: Stats): void {
+  out['vcpu.current'] = def.vcpu.current ?? def.vcpu.count;
+  out['vcpu.maximum'] = def.vcpu.count;
+}
+
+/** one group of a running domain (an inactive one: definedStats) */
+async function groupStats(e: DomainEntry, vm: QemuVm, group: StatsGroup, out: Stats): Promise<void> {
+  const def = vm.live;
   switch (group) {
     case 'state':
-      out['state.state'] = DOMAIN_STATE_NUMBER[e.state];
-      out['state.reason'] = reasonNumber(e.state, e.reason);
-      return;
+      return stateFields(e, out);
     case 'cpu-total': {
-      if (!vm) return;
       const c = await processCpu(vm.pid);
       out['cpu.time'] = c.timeNs; out['cpu.user'] = c.userNs; out['cpu.system'] = c.systemNs;
       return;
     }
     case 'balloon': {
-      if (!vm) {
-        out['balloon.current'] = def.currentMemory ?? def.memory;
-        out['balloon.maximum'] = def.memory;
-        return;
-      }
       const m = await memoryCounters(vm, true) as unknown as Record<string, number | undefined>;
       out['balloon.current'] = m.actualKiB!;
       out['balloon.maximum'] = def.memory;
@@ -46,9 +50,7 @@ async function groupStats(e: DomainEntry, group: StatsGroup, out: Stats): Promis
       return;
     }
     case 'vcpu': {
-      out['vcpu.current'] = def.vcpu.current ?? def.vcpu.count;
-      out['vcpu.maximum'] = def.vcpu.count;
-      if (!vm) return;
+      vcpuCounts(def, out);
       for (const v of await vcpuThreads(vm, false)) {
         out[`vcpu.${v.number}.state`] = 1; // VIR_VCPU_RUNNING
         out[`vcpu.${v.number}.time`] = v.cpuTimeNs;
@@ -56,7 +58,6 @@ async function groupStats(e: DomainEntry, group: StatsGroup, out: Stats): Promis
       return;
     }
     case 'interface': {
-      if (!vm) return;
       const nics = def.devices.interfaces.filter((n) => n.target?.dev);
       const counters = await Promise.all(nics.map((n) => nicCounters(n)));
       out['net.count'] = nics.length;
@@ -70,7 +71,6 @@ async function groupStats(e: DomainEntry, group: StatsGroup, out: Stats): Promis
       return;
     }
     case 'block': {
-      if (!vm) return;
       const disks = await diskStats(vm);
       out['block.count'] = disks.length;
       disks.forEach((d, i) => {
@@ -97,15 +97,11 @@ function definedStats(e: DomainEntry, groups: readonly StatsGroup[]): DomainStat
   const def = e.config;
   const stats: Stats = {};
   for (const g of groups) {
-    if (g === 'state') {
-      stats['state.state'] = DOMAIN_STATE_NUMBER[e.state];
-      stats['state.reason'] = reasonNumber(e.state, e.reason);
-    } else if (g === 'balloon') {
+    if (g === 'state') stateFields(e, stats);
+    else if (g === 'vcpu') vcpuCounts(def, stats);
+    else if (g === 'balloon') {
       stats['balloon.current'] = def.currentMemory ?? def.memory;
       stats['balloon.maximum'] = def.memory;
-    } else if (g === 'vcpu') {
-      stats['vcpu.current'] = def.vcpu.current ?? def.vcpu.count;
-      stats['vcpu.maximum'] = def.vcpu.count;
     }
   }
   return { name: def.name, uuid: def.uuid, id: null, stats };
@@ -113,12 +109,13 @@ function definedStats(e: DomainEntry, groups: readonly StatsGroup[]): DomainStat
 
 /** one domain's record; groups in libvirt's order, each left out when it cannot be read now */
 export async function domainStats(e: DomainEntry, groups: readonly StatsGroup[]): Promise<DomainStatsRecord> {
-  if (!e.vm) return definedStats(e, groups);
+  const vm = e.vm;
+  if (!vm) return definedStats(e, groups);
   // the groups' QMP commands go out together: the monitor answers them in turn, with no round trip between
   const parts = await Promise.all(groups.map(async (g) => {
     const part: Stats = {};
     try {
-      await groupStats(e, g, part);
+      await groupStats(e, vm, g, part);
       return part;
     } catch {
       return {}; // QEMU stopped or its monitor closed under us: this group is unknown now
@@ -159,6 +156,5 @@ export async function allDomainStats(service: DomainService, q: StatsQuery): Pro
       (q.persistent === undefined || e.persistent === q.persistent) &&
       (!q.states || q.states.includes(e.state)));
   }
-  const out: Array<DomainStatsRecord | Promise<DomainStatsRecord>> = entries.map((e) => (e.vm ? domainStats(e, groups) : definedStats(e, groups)));
-  return Promise.all(out);
+  return Promise.all(entries.map((e) => (e.vm ? domainStats(e, groups) : definedStats(e, groups))));
 }

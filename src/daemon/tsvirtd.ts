@@ -76,6 +76,9 @@ export interface Daemon {
 
 export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boolean; log?: Logger; hostRoot?: HostRoot; listenHttp?: string; listenMetrics?: string; libvirtCompatSockets?: boolean; net?: NetListenOptions } = {}): Promise<Daemon> {
   const log = opts.log ?? makeLogger();
+  // bad addresses are refused before anything is made
+  const listenAt = opts.listenHttp ? parseListenAddress(opts.listenHttp) : undefined;
+  const metricsAt = opts.listenMetrics ? parseListenAddress(opts.listenMetrics, '--listen-metrics') : undefined;
   // a second daemon would take over the socket and replay the journals under the first one
   if (await socketAnswers(paths.socket)) {
     throw new TsvirtError('operation-failed', `another tsvirtd is already running on ${paths.socket}`);
@@ -105,8 +108,6 @@ export async function startDaemon(paths: InstancePaths, opts: { kvmProbe?: boole
   await reattachRunning(service, store, driver, log);
   await nodedevs.service.init();
   const webAuth = new WebAuth();
-  const listenAt = opts.listenHttp ? parseListenAddress(opts.listenHttp) : undefined;
-  const metricsAt = opts.listenMetrics ? parseListenAddress(opts.listenMetrics, '--listen-metrics') : undefined;
   const metrics = new DaemonMetrics();
   metrics.watch(events);
   const rawHandlers = makeHandlers(service, driver, TSVIRT_VERSION, storage, networks, new DeviceService(service, store, driver, events), nodedevs.service);

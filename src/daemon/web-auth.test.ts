@@ -59,3 +59,8 @@ test('each session has its own CSRF token; a request needs the one of its sessio
   assert.ok(!auth.csrfOk(`${SESSION_COOKIE}=${a}`, undefined));
   assert.ok(!auth.csrfOk(undefined, tokenOf(a)));
 });
+
+test('a listen address names the option it came from', () => {
+  assert.throws(() => parseListenAddress('nope', '--listen-metrics'), /^TsvirtError: --listen-metrics 'nope': expected HOST:PORT/);
+  assert.deepEqual(parseListenAddress('127.0.0.1:9177', '--listen-metrics'), { host: '127.0.0.1', port: 9177 });
+});

@@ -61,6 +61,7 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 const expected = (what: string, v: unknown) => `expected ${what}, received ${typeName(v)}`;
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class ZodString extends ZodType<string> {
   private minLength: number | undefined;
@@ -215,13 +216,13 @@ export class ZodObject<S extends Shape> extends ZodType<ObjectOutput<S>> {
   }
   /** Keys the shape does not name are dropped, as zod does. */
   run(v: unknown, path: Array<string | number>, issues: Issue[]): unknown {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    if (!isPlainObject(v)) {
       issues.push({ path, message: expected('object', v) });
       return v;
     }
     const out: Record<string, unknown> = {};
     for (const [k, s] of Object.entries(this.shape)) {
-      const r = s.run((v as Record<string, unknown>)[k], [...path, k], issues);
+      const r = s.run(v[k], [...path, k], issues);
       if (r !== undefined) out[k] = r;
     }
     return out;
@@ -264,12 +265,12 @@ export class ZodRecord<V extends ZodType> extends ZodType<Record<string, Out<V>>
     super();
   }
   run(v: unknown, path: Array<string | number>, issues: Issue[]): unknown {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    if (!isPlainObject(v)) {
       issues.push({ path, message: expected('object', v) });
       return v;
     }
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = this.value.run(x, [...path, k], issues);
+    for (const [k, x] of Object.entries(v)) out[k] = this.value.run(x, [...path, k], issues);
     return out;
   }
   protected jsonOf(): Json {

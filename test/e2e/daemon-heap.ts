@@ -3,6 +3,7 @@
 // full garbage collection and reports process.memoryUsage(). RSS after the same work varies by
 // a third between runs (V8 keeps or returns heap pages as it likes); live memory after a GC does not.
 import { WebSocket } from 'ws';
+import { startTestDaemon, type TestDaemon } from './daemon.js';
 
 export interface HeldMemory {
   /** V8 heap in use plus memory outside it that JS objects hold (Buffers), bytes */
@@ -14,6 +15,18 @@ export interface HeldMemory {
 /** NODE_OPTIONS for the daemon: the inspector (when SIGUSR1 opens it) listens on this loopback port */
 export function inspectorOptions(port: number): string {
   return `--inspect-port=127.0.0.1:${port}`;
+}
+
+/** a test daemon whose inspector a heldMemory() call can open on `port` */
+export async function startDaemonWithInspector(port: number): Promise<TestDaemon> {
+  const saved = process.env.NODE_OPTIONS;
+  process.env.NODE_OPTIONS = `${saved ?? ''} ${inspectorOptions(port)}`.trim();
+  try {
+    return await startTestDaemon();
+  } finally {
+    if (saved === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = saved;
+  }
 }
 
 export async function heldMemory(pid: number, port: number): Promise<HeldMemory> {

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { run, runOk } from '../../src/util/spawn.js';
@@ -110,7 +110,7 @@ test('a guest that burns CPU, reads its disk and pings: domstats sees CPU time r
   await waitForText(log, 'TSVIRT-BURN-END', 30_000);
   const beforeRead = await sample('beforeRead');
   await waitForText(log, 'TSVIRT-STATS-DONE', 60_000);
-  assert.match(await readLog(), /TSVIRT-GW-PING 10\.79\.0\.1 ok/, 'the guest reached its gateway');
+  assert.match(readFileSync(log, 'utf8'), /TSVIRT-GW-PING 10\.79\.0\.1 ok/, 'the guest reached its gateway');
   await new Promise((r) => setTimeout(r, 2000));
   const c = await sample('idle1');
   await new Promise((r) => setTimeout(r, 4000));
@@ -133,10 +133,6 @@ test('a guest that burns CPU, reads its disk and pings: domstats sees CPU time r
   assert.ok(n(c, 'balloon.rss') > 0 && n(c, 'balloon.maximum') === 128 * 1024);
   assert.equal(n(c, 'state.state'), 1);
 });
-
-async function readLog(): Promise<string> {
-  return (await import('node:fs')).readFileSync(log, 'utf8');
-}
 
 test('stock virsh over the libvirt protocol prints what tsvirt prints (domstats, domblkstat, domifstat, domblkinfo, cpu-stats, vcpuinfo, vcpucount, node stats)', async () => {
   const tap = String(samples.idle1.s['net.0.name']);

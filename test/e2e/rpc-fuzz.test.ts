@@ -8,8 +8,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { startTestDaemon, type TestDaemon } from './daemon.js';
-import { heldMemory, inspectorOptions } from './daemon-heap.js';
+import type { TestDaemon } from './daemon.js';
+import { heldMemory, startDaemonWithInspector } from './daemon-heap.js';
 import { RawConn, rawFrame } from './rpc-raw.js';
 import { Gen, mulberry32, type Msg } from './rpc-fuzz-messages.js';
 import { remoteProcs } from '../../src/protocol/libvirt/procs-table.js';
@@ -41,14 +41,7 @@ async function settledRss(): Promise<number> {
 let d: TestDaemon;
 let sock: string;
 before(async () => {
-  const saved = process.env.NODE_OPTIONS;
-  process.env.NODE_OPTIONS = `${saved ?? ''} ${inspectorOptions(INSPECTOR_PORT)}`.trim();
-  try {
-    d = await startTestDaemon();
-  } finally {
-    if (saved === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = saved;
-  }
+  d = await startDaemonWithInspector(INSPECTOR_PORT);
   sock = path.join(d.root, 'run/tsvirt/libvirt-sock');
   // the daemon's own socket answers first; the libvirt ones follow a moment later
   for (const end = Date.now() + 10_000; !existsSync(sock) && Date.now() < end;) await sleep(20);

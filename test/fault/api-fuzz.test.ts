@@ -15,9 +15,9 @@ import * as net from 'node:net';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { methods } from '../../src/protocol/methods.js';
-import { startTestDaemon, type TestDaemon } from '../e2e/daemon.js';
-import { heldMemory, inspectorOptions } from '../e2e/daemon-heap.js';
-import { prng } from './xml-fuzz.js';
+import type { TestDaemon } from '../e2e/daemon.js';
+import { heldMemory, startDaemonWithInspector } from '../e2e/daemon-heap.js';
+import { mulberry32 } from '../e2e/rpc-fuzz-messages.js';
 import { recordFigures } from './figures.js';
 
 const COUNT = Number(process.env.FAULT_API_INPUTS ?? (process.env.FAULT_INPUTS ? 50_000 : 5_000));
@@ -77,14 +77,7 @@ function params(r: () => number, m: keyof typeof methods): unknown {
 }
 
 before(async () => {
-  const saved = process.env.NODE_OPTIONS;
-  process.env.NODE_OPTIONS = `${saved ?? ''} ${inspectorOptions(INSPECTOR_PORT)}`.trim();
-  try {
-    d = await startTestDaemon();
-  } finally {
-    if (saved === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = saved;
-  }
+  d = await startDaemonWithInspector(INSPECTOR_PORT);
 });
 
 after(async () => {
@@ -117,11 +110,11 @@ test(`${COUNT} hostile API calls (seed ${SEED}) and malformed HTTP and WebSocket
     }
   };
   // the warm-up (another seed) loads and jits every path; what the daemon holds then is the baseline
-  await round(prng(SEED + 1), Math.ceil(COUNT / 5));
+  await round(mulberry32(SEED + 1), Math.ceil(COUNT / 5));
   const heldBefore = await heldMemory(d.pid, INSPECTOR_PORT);
   const rssBefore = rssKiB();
   refused = answered = unclear = rwCalls = 0;
-  const r = prng(SEED);
+  const r = mulberry32(SEED);
   await round(r, COUNT);
   // malformed HTTP and WebSocket input on the read-write socket
   const malformed = [

@@ -15,7 +15,7 @@ import { Client } from '../../src/client/client.js';
 import { run } from '../../src/util/spawn.js';
 import { startTestDaemon, type TestDaemon } from '../e2e/daemon.js';
 import { addNetns, removeNetns } from '../e2e/netns.js';
-import { prng } from './xml-fuzz.js';
+import { mulberry32 } from '../e2e/rpc-fuzz-messages.js';
 import { recordFigures } from './figures.js';
 
 const OPS = Number(process.env.FAULT_OPS ?? (process.env.FAULT_INPUTS ? 1000 : 150));
@@ -146,7 +146,7 @@ after(async () => {
 });
 
 test(`kill -9 of tsvirtd every 30-80 of ${OPS} mixed operations (seed ${SEED}): nothing lost, torn, resurrected or orphaned`, async () => {
-  const r = prng(SEED);
+  const r = mulberry32(SEED);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   let c = new Client({ uri: d.uri });
   let nextKill = 30 + Math.floor(r() * 51);

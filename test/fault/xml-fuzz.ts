@@ -7,6 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../e2e/rpc-fuzz-messages.js';
 
 export const CORPUS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'corpus');
 export type Kind = 'domain' | 'network' | 'pool' | 'volume' | 'nodedev';
@@ -16,18 +17,6 @@ export interface FuzzInput { kind: Kind; mutation: string; bytes: Buffer }
 export function loadCorpus(): Array<{ kind: Kind; text: string }> {
   return readdirSync(CORPUS_DIR).filter((f) => f.endsWith('.xml')).sort()
     .map((f) => ({ kind: f.split(/[.-]/)[0] as Kind, text: readFileSync(path.join(CORPUS_DIR, f), 'utf8') }));
-}
-
-/** mulberry32: a small seeded PRNG, the same sequence on every machine */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const HOSTILE_NAMES = ['../../etc/passwd', 'a/b', '..', '.', 'x\u0000y', 'line\nbreak', 'x'.repeat(10_000), '', ' ', 'tab\tname', '-rf', '$(reboot)', '`id`', 'émoji-😀', '\u202e'];
@@ -137,7 +126,7 @@ const escapeAttr = (s: string) => escapeText(s).replace(/'/g, '&apos;');
 
 /** `count` inputs from `seed`: corpus documents in turn, each with one mutation (two, now and then) */
 export function* generate(seed: number, count: number): Generator<FuzzInput> {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   const corpus = loadCorpus();
   const names = Object.keys(MUTATIONS);
   for (let i = 0; i < count; i++) {

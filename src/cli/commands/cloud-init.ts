@@ -2,7 +2,7 @@
 // here are read on the client; the daemon makes the NoCloud seed volume and attaches it.
 import { readFile } from 'node:fs/promises';
 import { withContext } from '../errors.js';
-import { strerror } from '../files.js';
+import { strerror } from '../../protocol/errors.js';
 import { printJson } from '../format.js';
 import { CliError, type Args, type CommandDef } from '../types.js';
 import { DOMAIN_OPT } from './lifecycle.js';

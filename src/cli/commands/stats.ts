@@ -1,7 +1,7 @@
 // Domain statistics commands, printed as virsh prints them: domstats, domblkstat, domifstat,
 // domblkinfo, vcpuinfo, vcpucount, cpu-stats. `--json` prints the API's result instead.
 import { STATS_GROUPS, type StatsGroup } from '../../protocol/methods-host-stats.js';
-import type { DomainState } from '../../protocol/types.js';
+import { DOMAIN_STATES, type DomainState } from '../../protocol/domain-state.js';
 import { withContext } from '../errors.js';
 import { printJson } from '../format.js';
 import { formatTable } from '../table.js';
@@ -28,16 +28,17 @@ function exclusive(args: Args, ...names: string[]): void {
 /** both of a pair or neither: no filter */
 const pair = (yes: boolean, no: boolean): boolean | undefined => (yes === no ? undefined : yes);
 
-async function domstats(args: Args): Promise<{ domains?: string[]; groups: StatsGroup[]; enforce: boolean; active?: boolean; persistent?: boolean; states?: DomainState[] }> {
+/** virsh domstats' options as the bulk call's query */
+function domstats(args: Args): { domains?: string[]; groups: StatsGroup[]; enforce: boolean; active?: boolean; persistent?: boolean; states?: DomainState[] } {
   const groups = STATS_GROUPS.filter((g) => args.bool(g));
   const domains = args.list('domains');
   const lists = LISTS.filter((l) => args.bool(`list-${l}`));
   if (domains.length && lists.length) throw new CliError('Filtering flags are not supported with a list of domains');
   const on = (l: (typeof LISTS)[number]) => args.bool(`list-${l}`);
-  const stateWords = (['running', 'paused', 'shutoff'] as const).filter(on);
-  let states: DomainState[] | undefined = stateWords.length || on('other') ? [...stateWords] : undefined;
-  if (states && on('other')) states.push('nostate', 'blocked', 'shutdown', 'crashed', 'pmsuspended');
-  if (states?.length === 0) states = undefined;
+  // --list-other: every state but the three that have their own flag
+  const own = ['running', 'paused', 'shutoff'];
+  const picked = DOMAIN_STATES.filter((s) => (own.includes(s) ? on(s as (typeof LISTS)[number]) : on('other')));
+  const states = picked.length ? [...picked] : undefined;
   return {
     domains: domains.length ? domains : undefined, groups, enforce: args.bool('enforce'),
     active: pair(on('active'), on('inactive')), persistent: pair(on('persistent'), on('transient')), states,
@@ -83,7 +84,7 @@ export const statsCommands: CommandDef[] = [
     description: 'Gets statistics about one or more (or all) domains', json: true, opts: statOpts,
     async handler(ctx, args) {
       const c = await ctx.client();
-      const q = await domstats(args);
+      const q = domstats(args);
       const first = q.domains?.[0];
       const { records } = await withContext(first && q.domains?.length === 1 ? { domain: first } : {}, () => c.call('domain.getAllStats', q));
       if (args.json) return ctx.out(printJson(records));

@@ -8,7 +8,8 @@ import { checkStorageName, parseSizeArg } from '../../conf/storage-common-xml.js
 import type { Client } from '../../client/client.js';
 import { downloadVolume, uploadVolume } from '../../client/volume-stream.js';
 import { printJson } from '../format.js';
-import { readXmlFile, strerror } from '../files.js';
+import { readXmlFile } from '../files.js';
+import { strerror } from '../../protocol/errors.js';
 import { progressBar, withProgress } from '../progress.js';
 import { formatVolInfo, lookupContext, prettyCapacity } from '../storage-format.js';
 import { formatTable } from '../table.js';
